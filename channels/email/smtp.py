@@ -1,0 +1,126 @@
+"""Delivering outbound mail: over SMTP, or to the log for the embedded demo.
+
+Every sender satisfies :class:`MailSender`: ``send(message) -> DeliveryReceipt``
+with the Message-ID as ``provider_id``.
+
+Errors of :class:`SmtpSender`::
+
+    ChannelError
+    └── DeliveryError
+        ├── TemporaryDeliveryError   no connection, timeouts, dropped sessions,
+        │                            4xx answers, greeting/HELO refusals and
+        │                            authentication or TLS failures (our
+        │                            side, not the message: retrying succeeds
+        │                            once fixed)
+        └── PermanentDeliveryError   5xx answers, refused recipients, a message
+                                     that cannot be composed (bad address)
+
+``code`` on the error holds the SMTP reply code when there was one.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from typing import Protocol
+
+from channels.email.compose import ComposeError, compose, with_message_id
+from channels.errors import PermanentDeliveryError, TemporaryDeliveryError
+from channels.message import DeliveryReceipt, OutboundMessage
+
+logger = logging.getLogger(__name__)
+
+
+class MailSender(Protocol):
+    def send(self, message: OutboundMessage) -> DeliveryReceipt: ...
+
+
+class SmtpSender:
+    """Sends one message per SMTP session (outbox jobs are independent retries)."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        user: str | None = None,
+        password: str | None = None,
+        starttls: bool = False,
+        timeout: float = 30.0,
+        local_hostname: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.starttls = starttls
+        self.timeout = timeout
+        self.local_hostname = local_hostname
+        self.ssl_context = ssl_context
+
+    def send(self, message: OutboundMessage) -> DeliveryReceipt:
+        message, data = _prepare(message)
+        try:
+            with smtplib.SMTP(
+                self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout
+            ) as session:
+                session.ehlo()
+                if self.starttls:
+                    session.starttls(context=self.ssl_context or ssl.create_default_context())
+                    session.ehlo()
+                if self.user:
+                    session.login(self.user, self.password or "")
+                session.sendmail(message.from_address, [message.to_address], data)
+        except smtplib.SMTPRecipientsRefused as exc:
+            refusals: list[tuple[int, bytes]] = list(exc.recipients.values())
+            code, reply = refusals[0] if refusals else (550, b"recipient refused")
+            raise _by_code(code, f"recipient refused: {_text(reply)}") from exc
+        except (
+            smtplib.SMTPAuthenticationError,
+            smtplib.SMTPNotSupportedError,
+            smtplib.SMTPConnectError,
+            smtplib.SMTPHeloError,
+        ) as exc:
+            setup_code = getattr(exc, "smtp_code", None)
+            raise TemporaryDeliveryError(
+                f"SMTP session could not be set up: {exc}",
+                code=str(setup_code) if setup_code else None,
+            ) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise _by_code(exc.smtp_code, _text(exc.smtp_error)) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TemporaryDeliveryError(f"SMTP connection failed: {exc!r}") from exc
+        logger.info("mail %s sent via %s:%s", message.message_id, self.host, self.port)
+        return DeliveryReceipt(provider_id=message.message_id)
+
+
+class LogMailSender:
+    """Writes mail to a logger instead of sending it (the embedded demo's mail out)."""
+
+    def __init__(self, target: logging.Logger | None = None) -> None:
+        self.logger = target or logger
+
+    def send(self, message: OutboundMessage) -> DeliveryReceipt:
+        message, data = _prepare(message)
+        self.logger.info("mail %s not sent (log sender), %d bytes", message.message_id, len(data))
+        self.logger.debug("mail %s:\n%s", message.message_id, data.decode("ascii", "replace"))
+        return DeliveryReceipt(provider_id=message.message_id, status="logged")
+
+
+def _prepare(message: OutboundMessage) -> tuple[OutboundMessage, bytes]:
+    try:
+        message = with_message_id(message)
+        return message, compose(message)
+    except ComposeError as exc:
+        raise PermanentDeliveryError(f"message cannot be sent: {exc}") from exc
+
+
+def _by_code(code: int, text: str) -> TemporaryDeliveryError | PermanentDeliveryError:
+    if 500 <= code < 600:
+        return PermanentDeliveryError(f"SMTP {code}: {text}", code=str(code))
+    return TemporaryDeliveryError(f"SMTP {code}: {text}", code=str(code))
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
