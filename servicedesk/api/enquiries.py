@@ -1,0 +1,136 @@
+"""POST /api/v1/enquiries: an enquiry from an integration, through the same
+intake pipeline as every channel, answered with the ticket and the reasons
+for its routing."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from flask import request
+
+from channels.message import Channel, Hints, InboundMessage
+from servicedesk import places
+from servicedesk.api import api, json_body, ok
+from servicedesk.api.serialize import enquiry_result
+from servicedesk.errors import ValidationError
+from servicedesk.intake import pipeline
+from servicedesk.intake.filters import normalise_email, normalise_phone
+from servicedesk.models import IntakeRecord, Ticket
+from servicedesk.web import db, runtime
+
+FIELDS = {
+    "audience",
+    "channel",
+    "name",
+    "email",
+    "phone",
+    "municipality",
+    "institution",
+    "language",
+    "subject",
+    "body",
+}
+LIMITS = {
+    "name": 200,
+    "email": 254,
+    "phone": 40,
+    "municipality": 100,
+    "institution": 200,
+    "subject": 500,
+    "body": 100_000,
+}
+CHANNELS = {"api", "web", "email", "sms", "phone"}
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+
+
+def _text(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} must be a string", field=name)
+    value = value.strip()
+    if len(value) > LIMITS[name]:
+        raise ValidationError(f"{name} is longer than {LIMITS[name]} characters", field=name)
+    return value or None
+
+
+def _choice(data: dict[str, Any], name: str, allowed: set[str] | tuple[str, ...]) -> str | None:
+    value = _text(data, name) if name in LIMITS else data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in allowed:
+        raise ValidationError(f"{name} must be one of: {', '.join(sorted(allowed))}", field=name)
+    return value
+
+
+def parse_enquiry(data: dict[str, Any]) -> InboundMessage:
+    unknown = sorted(set(data) - FIELDS)
+    if unknown:
+        raise ValidationError(f"unknown field: {unknown[0]}", field=unknown[0])
+    audience = _choice(data, "audience", {"applicant", "staff"}) or "applicant"
+    channel = _choice(data, "channel", CHANNELS) or "api"
+    language = _choice(data, "language", ("fi", "sv", "en"))
+    body = _text(data, "body")
+    if body is None:
+        raise ValidationError("body is required", field="body")
+    email = _text(data, "email")
+    if email is not None and normalise_email(email) is None:
+        raise ValidationError("email is not an email address", field="email")
+    phone = _text(data, "phone")
+    if phone is not None and normalise_phone(phone) is None:
+        raise ValidationError("phone is not a phone number", field="phone")
+    if audience == "staff" and email is None:
+        raise ValidationError("a staff enquiry needs the sender's institution email", field="email")
+    session = db()
+    municipality = _text(data, "municipality")
+    if municipality is not None and places.municipality_code(session, municipality) is None:
+        raise ValidationError(f"unknown municipality: {municipality}", field="municipality")
+    institution = _text(data, "institution")
+    if institution is not None and places.organization_id(session, institution) is None:
+        raise ValidationError(f"unknown institution: {institution}", field="institution")
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if key and not IDEMPOTENCY_KEY.match(key):
+        raise ValidationError(
+            "Idempotency-Key must be 8–128 letters, digits or . _ : -", field="Idempotency-Key"
+        )
+    return InboundMessage(
+        channel=Channel(channel),
+        external_id=f"api:{key}" if key else f"api:{uuid.uuid4()}",
+        sender_address=(email or "").lower() if email else (phone or ""),
+        sender_phone=phone or "",
+        sender_name=_text(data, "name") or "",
+        subject=_text(data, "subject") or "",
+        text=body,
+        hints=Hints(
+            audience=audience, language=language, municipality=municipality, institution=institution
+        ),
+    )
+
+
+@api.post("/enquiries")
+def create_enquiry() -> Any:
+    message = parse_enquiry(json_body())
+    rt = runtime()
+    record_id, is_new = pipeline.receive(
+        rt,
+        channel=message.channel.value,
+        raw=pipeline.encode_inbound(message),
+        external_id=message.external_id,
+        source="api",
+    )
+    if is_new:
+        pipeline.process_record(rt, record_id)
+    session = db()
+    record = session.get(IntakeRecord, record_id, populate_existing=True)
+    if record is None or record.ticket_id is None:
+        raise ValidationError(
+            "the enquiry was stored but could not be made into a ticket yet; it will be retried"
+            if record is not None and record.status == "received"
+            else f"the enquiry was not accepted: {record.error if record else 'unknown'}"
+        )
+    ticket = session.get(Ticket, record.ticket_id)
+    assert ticket is not None
+    return ok(enquiry_result(session, ticket), 201 if is_new else 200)

@@ -1,0 +1,59 @@
+"""The application's exceptions.  Core code raises these; only the HTTP
+edges and the CLI turn them into responses and exit codes.
+
+    ServiceDeskError
+    ├── ConfigError            settings are missing or wrong (lists every problem)
+    ├── ValidationError        input that breaks a rule; carries ``field``
+    ├── NotFoundError          no such object, or not visible to the caller
+    ├── PermissionDeniedError  the caller may not do this
+    ├── ConflictError          the object is in a state that forbids the change
+    │   └── TransitionError    a ticket status change the lifecycle forbids
+    └── DeliveryRefusedError   a reply that must not be sent (opted-out number...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class ServiceDeskError(Exception):
+    """Base of every error the application raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ConfigError(ServiceDeskError):
+    code = "config_error"
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+class ValidationError(ServiceDeskError):
+    code = "invalid"
+
+
+class NotFoundError(ServiceDeskError):
+    code = "not_found"
+
+
+class PermissionDeniedError(ServiceDeskError):
+    code = "forbidden"
+
+
+class ConflictError(ServiceDeskError):
+    code = "conflict"
+
+
+class TransitionError(ConflictError):
+    code = "invalid_transition"
+
+
+class DeliveryRefusedError(ServiceDeskError):
+    code = "delivery_refused"

@@ -1,0 +1,235 @@
+"""The intake filters, in order.  Each takes an envelope and the lookups and
+returns a new envelope; none writes.  ``PIPELINE`` is the order, and the
+order is the design: identity first (everything keys on it), loops before
+anything that could answer, duplicates before threading, masking before
+classification so an identity code is never a routing feature.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+
+import phonenumbers
+
+from channels.message import AutoKind, Channel
+from routing import RoutingRequest, choose_assignee, decide
+from servicedesk.intake.envelope import Envelope, Lookups
+from servicedesk.intake.masking import mask_identity_codes
+from servicedesk.lifecycle import TicketStatus
+
+Filter = Callable[[Envelope, Lookups], Envelope]
+
+TICKET_TAG = re.compile(r"\[#\s*(20\d\d-\d{6,})\s*\]")
+PHONE_CHANNELS = {Channel.SMS, Channel.PHONE}
+
+
+def normalise_phone(value: str) -> str | None:
+    """E.164 for a Finnish or international number, None when it is not one."""
+    try:
+        number = phonenumbers.parse(value, "FI")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(value: str) -> str | None:
+    value = value.strip().lower()
+    if value.count("@") != 1 or value.startswith("@") or value.endswith("@"):
+        return None
+    return value
+
+
+def identify_sender(env: Envelope, ctx: Lookups) -> Envelope:
+    """Who wrote, on which desk: normalised identity, audience, known contact."""
+    msg = env.message
+    kind, value = None, None
+    if msg.channel in PHONE_CHANNELS:
+        kind, value = "phone", normalise_phone(msg.sender_address)
+    elif msg.sender_address:
+        kind, value = "email", normalise_email(msg.sender_address)
+    if value is None and msg.sender_phone:
+        kind, value = "phone", normalise_phone(msg.sender_phone)
+    audience = msg.hints.audience or ctx.desk_audience(msg.channel, msg.recipient_address)
+    contact = ctx.contact_by_identity(kind, value) if kind and value else None
+    if contact is None and kind == "email" and msg.sender_phone:
+        phone = normalise_phone(msg.sender_phone)
+        contact = ctx.contact_by_identity("phone", phone) if phone else None
+    return replace(
+        env,
+        sender_kind=kind if value else None,
+        sender=value,
+        audience=audience or "applicant",
+        contact=contact,
+    )
+
+
+def screen_automatic(env: Envelope, ctx: Lookups) -> Envelope:
+    """Loops, auto-replies and bounces: never answered automatically; our own
+    mail coming back is dropped; an out-of-office joins without reopening."""
+    msg = env.message
+    if msg.channel == Channel.EMAIL and msg.external_id.lower().endswith(
+        "@" + ctx.own_message_domain().lower()
+    ):
+        return replace(env, stop_reason="our own message came back (mail loop)")
+    if msg.auto_kind == AutoKind.NONE:
+        return env
+    reasons = (f"marked by the sender's system as {msg.auto_kind.value.replace('_', ' ')}",)
+    if msg.auto_kind == AutoKind.BOUNCE:
+        bounced = ctx.ticket_by_email_message_id(msg.bounced_message_ids)
+        if bounced is None:
+            return replace(env, stop_reason="delivery report about a message we did not send")
+        return replace(
+            env,
+            ticket=bounced,
+            thread_reason="delivery report about our message",
+            suppress_auto_replies=True,
+            keeps_status=True,
+            loop_reasons=reasons,
+        )
+    return replace(
+        env,
+        suppress_auto_replies=True,
+        keeps_status=msg.auto_kind in {AutoKind.OUT_OF_OFFICE, AutoKind.AUTO_REPLY},
+        loop_reasons=reasons,
+    )
+
+
+def drop_duplicates(env: Envelope, ctx: Lookups) -> Envelope:
+    """A retry or a second poller: the channel's own id was seen already."""
+    msg = env.message
+    if msg.external_id and ctx.has_message(msg.channel, msg.external_id):
+        return replace(env, stop_reason=f"duplicate of {msg.channel} message {msg.external_id}")
+    return env
+
+
+def _may_join(env: Envelope, ticket_contact: int | None, ctx: Lookups) -> bool:
+    if env.contact is not None and env.contact.id == ticket_contact:
+        return True
+    return env.sender_kind == "email" and ctx.user_by_email(env.sender or "") is not None
+
+
+def find_thread(env: Envelope, ctx: Lookups) -> Envelope:
+    """The ticket this contact continues: our tag in the subject, then the
+    mail references, then (SMS, phone) the contact's latest open ticket.  A
+    closed ticket is never reopened: a new ticket is linked to it."""
+    if env.ticket is not None:
+        return env
+    msg = env.message
+    found, reason = None, ""
+    for number in TICKET_TAG.findall(msg.subject):
+        ticket = ctx.ticket_by_number(number)
+        if ticket is not None and _may_join(env, ticket.contact_id, ctx):
+            found, reason = ticket, f"ticket number [#{number}] in the subject"
+            break
+    if found is None and msg.references:
+        ticket = ctx.ticket_by_email_message_id(msg.references)
+        if ticket is not None and _may_join(env, ticket.contact_id, ctx):
+            found, reason = ticket, "a reply to a message of the ticket"
+    if found is None and msg.channel == Channel.PHONE and msg.call is not None:
+        found = ctx.ticket_by_call_sid(msg.call.call_sid)
+        reason = "the same call" if found else ""
+    if found is None and msg.channel in PHONE_CHANNELS and env.contact is not None:
+        latest = ctx.latest_ticket_of_contact(env.contact.id)
+        window = timedelta(days=ctx.sms_thread_days())
+        if (
+            latest is not None
+            and latest.status != TicketStatus.CLOSED
+            and env.received_at - latest.updated_at <= window
+        ):
+            found, reason = latest, f"the sender's open ticket (updated within {window.days} days)"
+    if found is None:
+        return env
+    if found.status == TicketStatus.CLOSED:
+        return replace(env, follow_up_of=found, thread_reason=f"{reason}; that ticket is closed")
+    if found.audience != env.audience and env.message.hints.audience is None:
+        return replace(env, ticket=found, audience=found.audience, thread_reason=reason)
+    return replace(env, ticket=found, thread_reason=reason)
+
+
+def identify_author(env: Envelope, ctx: Lookups) -> Envelope:
+    """A reply by email from a console user: the expert's answer when they
+    belong to the ticket's organisation (or work every desk), otherwise an
+    internal note flagged for review."""
+    if env.ticket is None or env.sender_kind != "email" or not env.sender:
+        return env
+    user = ctx.user_by_email(env.sender)
+    if user is None:
+        return env
+    national = user.role in {"admin", "agent", "helpdesk"}
+    if national or (user.organization_id and user.organization_id == env.ticket.organization_id):
+        return replace(env, author=user)
+    return replace(env, author=user, needs_review=True)
+
+
+def mask_codes(env: Envelope, ctx: Lookups) -> Envelope:
+    msg = env.message
+    subject, in_subject = mask_identity_codes(msg.subject)
+    text, in_text = mask_identity_codes(msg.text)
+    html, in_html = mask_identity_codes(msg.html or "")
+    total = in_subject + in_text + max(0, in_html - in_text)
+    if total == 0:
+        return env
+    masked = replace(msg, subject=subject, text=text, html=html if msg.html else None)
+    return replace(env, message=masked, masked_codes=total)
+
+
+def route(env: Envelope, ctx: Lookups) -> Envelope:
+    """Where a new ticket goes, with the reasons (routing.decide)."""
+    if env.ticket is not None:
+        return env
+    msg = env.message
+    contact = env.contact
+    request = RoutingRequest(
+        audience=env.audience,
+        channel=msg.channel.value,
+        subject=msg.subject,
+        text=msg.text,
+        language=msg.hints.language,
+        municipality=msg.hints.municipality,
+        institution=msg.hints.institution,
+        region=msg.hints.region,
+        topic=msg.hints.topic,
+        sender_email=env.sender if env.sender_kind == "email" else None,
+        staff_organization=contact.staff_organization_id if contact else None,
+        contact_region=contact.region if contact else None,
+        previous_region=ctx.previous_region(contact.id) if contact else None,
+    )
+    return replace(env, decision=decide(request, ctx.directory(), env.received_at))
+
+
+def assign(env: Envelope, ctx: Lookups) -> Envelope:
+    decision = env.decision
+    if decision is None or decision.queue_id is None:
+        return env
+    choice = choose_assignee(
+        decision.queue_id,
+        decision.topic,
+        decision.language,
+        ctx.assignment_candidates(decision.queue_id),
+    )
+    return replace(env, assignee_id=choice.user_id, assignment_reason=choice.reason)
+
+
+PIPELINE: tuple[Filter, ...] = (
+    identify_sender,
+    screen_automatic,
+    drop_duplicates,
+    find_thread,
+    identify_author,
+    mask_codes,
+    route,
+    assign,
+)
+
+
+def run(env: Envelope, ctx: Lookups, filters: tuple[Filter, ...] = PIPELINE) -> Envelope:
+    for step in filters:
+        env = step(env, ctx)
+        if env.is_stopped:
+            break
+    return env

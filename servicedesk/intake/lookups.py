@@ -1,0 +1,176 @@
+"""``SqlLookups``: the read side the intake filters use, on one session."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from channels.message import Channel
+from routing import Candidate, Directory
+from servicedesk import directory_store
+from servicedesk.intake.envelope import ContactRef, TicketRef, UserRef
+from servicedesk.lifecycle import ACTIVE
+from servicedesk.models import (
+    CallRecord,
+    Contact,
+    ContactIdentity,
+    Message,
+    QueueMember,
+    Ticket,
+    User,
+)
+from servicedesk.settings import Settings
+
+
+def _ticket_ref(ticket: Ticket | None) -> TicketRef | None:
+    if ticket is None:
+        return None
+    return TicketRef(
+        id=ticket.id,
+        number=ticket.number,
+        status=ticket.status,
+        audience=ticket.audience,
+        contact_id=ticket.contact_id,
+        organization_id=ticket.organization_id,
+        queue_id=ticket.queue_id,
+        region=ticket.region_code,
+        updated_at=ticket.updated_at,
+    )
+
+
+class SqlLookups:
+    def __init__(self, session: Session, settings: Settings) -> None:
+        self.session = session
+        self.settings = settings
+
+    def directory(self) -> Directory:
+        return directory_store.current(self.session)
+
+    def desk_audience(self, channel: str, recipient: str) -> str | None:
+        recipient = (recipient or "").strip().lower()
+        if not recipient:
+            return None
+        s = self.settings
+        if channel == Channel.EMAIL:
+            if recipient == s.staff_mail_address:
+                return "staff"
+            if recipient == s.mail_from:
+                return "applicant"
+        if channel in {Channel.SMS, Channel.PHONE}:
+            if recipient in {s.staff_sms_number, s.staff_phone_number}:
+                return "staff"
+            if recipient in {s.sms_number, s.phone_number}:
+                return "applicant"
+        return None
+
+    def own_message_domain(self) -> str:
+        return self.settings.mail_domain
+
+    def has_message(self, channel: str, external_id: str) -> bool:
+        found = self.session.execute(
+            select(Message.id).where(Message.channel == channel, Message.external_id == external_id)
+        ).first()
+        return found is not None
+
+    def contact_by_identity(self, kind: str, value: str) -> ContactRef | None:
+        contact = self.session.execute(
+            select(Contact)
+            .join(ContactIdentity, ContactIdentity.contact_id == Contact.id)
+            .where(ContactIdentity.kind == kind, ContactIdentity.value == value)
+        ).scalar_one_or_none()
+        if contact is None:
+            return None
+        return ContactRef(
+            id=contact.id,
+            region=contact.region_code,
+            municipality=contact.municipality_code,
+            staff_organization_id=contact.staff_organization_id,
+            language=contact.language,
+        )
+
+    def user_by_email(self, email: str) -> UserRef | None:
+        user = self.session.execute(
+            select(User).where(func.lower(User.email) == email.lower(), User.is_active)
+        ).scalar_one_or_none()
+        if user is None:
+            return None
+        return UserRef(id=user.id, role=user.role, organization_id=user.organization_id)
+
+    def ticket_by_number(self, number: str) -> TicketRef | None:
+        return _ticket_ref(
+            self.session.execute(select(Ticket).where(Ticket.number == number)).scalar_one_or_none()
+        )
+
+    def ticket_by_email_message_id(self, message_ids: Sequence[str]) -> TicketRef | None:
+        ids = [m.strip("<> ") for m in message_ids if m.strip("<> ")]
+        if not ids:
+            return None
+        ticket = self.session.execute(
+            select(Ticket)
+            .join(Message, Message.ticket_id == Ticket.id)
+            .where(Message.email_message_id.in_(ids))
+            .order_by(Message.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        return _ticket_ref(ticket)
+
+    def latest_ticket_of_contact(self, contact_id: int) -> TicketRef | None:
+        ticket = self.session.execute(
+            select(Ticket)
+            .where(Ticket.contact_id == contact_id, Ticket.merged_into_id.is_(None))
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        return _ticket_ref(ticket)
+
+    def previous_region(self, contact_id: int) -> str | None:
+        return self.session.execute(
+            select(Ticket.region_code)
+            .where(Ticket.contact_id == contact_id, Ticket.region_code.is_not(None))
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
+    def ticket_by_call_sid(self, call_sid: str) -> TicketRef | None:
+        ticket = self.session.execute(
+            select(Ticket)
+            .join(CallRecord, CallRecord.ticket_id == Ticket.id)
+            .where(CallRecord.call_sid == call_sid)
+        ).scalar_one_or_none()
+        return _ticket_ref(ticket)
+
+    def assignment_candidates(self, queue_id: str) -> Sequence[Candidate]:
+        open_counts = (
+            select(Ticket.assignee_id, func.count(Ticket.id).label("n"))
+            .where(Ticket.status.in_([s.value for s in ACTIVE]), Ticket.assignee_id.is_not(None))
+            .group_by(Ticket.assignee_id)
+            .subquery()
+        )
+        rows = self.session.execute(
+            select(User, func.coalesce(open_counts.c.n, 0))
+            .join(QueueMember, QueueMember.user_id == User.id)
+            .outerjoin(open_counts, open_counts.c.assignee_id == User.id)
+            .where(QueueMember.queue_id == queue_id, User.is_active)
+            .order_by(User.id)
+        ).all()
+        candidates = []
+        for user, open_tickets in rows:
+            queues = self.session.execute(
+                select(QueueMember.queue_id).where(QueueMember.user_id == user.id)
+            ).scalars()
+            candidates.append(
+                Candidate(
+                    user_id=str(user.id),
+                    queue_ids=tuple(queues),
+                    topics=tuple(user.topics or ()),
+                    languages=tuple(user.languages or ()),
+                    open_tickets=int(open_tickets),
+                    available=bool(user.is_available),
+                )
+            )
+        return candidates
+
+    def sms_thread_days(self) -> int:
+        return self.settings.sms_thread_days

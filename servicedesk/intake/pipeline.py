@@ -1,0 +1,270 @@
+"""The intake pipeline, end to end: store the raw contact, decode it with
+its channel's adapter, run the filters, apply in one transaction, then
+enqueue the after-commit work.  Every channel enters here.
+
+A record that cannot be decoded is kept with its error (failed intake,
+replayable); a record whose processing crashed stays ``received`` and the
+sweeper tries it again; a duplicate delivery is recognised by the channel's
+own id, first at storage and again (unique constraint) at apply.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from channels.email import parse as parse_mail
+from channels.errors import ParseError
+from channels.message import (
+    Attachment,
+    AutoKind,
+    CallDetails,
+    Channel,
+    Hints,
+    InboundMessage,
+    RemoteMedia,
+)
+from channels.sms import parse_webhook as parse_sms_webhook
+from servicedesk import outbox
+from servicedesk.intake import filters
+from servicedesk.intake.apply import Applied, apply
+from servicedesk.intake.envelope import Envelope
+from servicedesk.intake.lookups import SqlLookups
+from servicedesk.models import IntakeRecord, IntakeStatus
+from servicedesk.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+RFC822 = "rfc822"
+TWILIO_FORM = "twilio-form"
+INBOUND_JSON = "inbound-json"
+
+
+def encode_inbound(message: InboundMessage) -> bytes:
+    """A structured contact (form, API, call) as the raw bytes we keep."""
+    data = asdict(message)
+    data["attachments"] = [
+        {**a, "data": base64.b64encode(a["data"]).decode("ascii")} for a in data["attachments"]
+    ]
+    data["sent_at"] = message.sent_at.isoformat() if message.sent_at else None
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+def decode_inbound(raw: bytes) -> InboundMessage:
+    try:
+        data: dict[str, Any] = json.loads(raw)
+        return InboundMessage(
+            channel=Channel(data["channel"]),
+            external_id=data["external_id"],
+            sender_address=data.get("sender_address", ""),
+            sender_name=data.get("sender_name", ""),
+            sender_phone=data.get("sender_phone", ""),
+            recipient_address=data.get("recipient_address", ""),
+            subject=data.get("subject", ""),
+            text=data.get("text", ""),
+            html=data.get("html"),
+            sent_at=datetime.fromisoformat(data["sent_at"]) if data.get("sent_at") else None,
+            attachments=tuple(
+                Attachment(**{**a, "data": base64.b64decode(a["data"])})
+                for a in data.get("attachments", [])
+            ),
+            remote_media=tuple(RemoteMedia(**m) for m in data.get("remote_media", [])),
+            references=tuple(data.get("references", ())),
+            auto_kind=AutoKind(data.get("auto_kind", "none")),
+            bounced_message_ids=tuple(data.get("bounced_message_ids", ())),
+            hints=Hints(**data.get("hints", {})),
+            call=CallDetails(**data["call"]) if data.get("call") else None,
+            notes=tuple(data.get("notes", ())),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ParseError(f"stored contact could not be read: {exc}") from exc
+
+
+def decode(runtime: Runtime, record: IntakeRecord) -> InboundMessage:
+    if record.format == RFC822:
+        s = runtime.settings
+        message = parse_mail(
+            record.raw,
+            desk_addresses=(s.mail_from, s.staff_mail_address),
+            max_attachment_bytes=s.max_attachment_bytes,
+        )
+        if record.source == "staff" and message.hints.audience is None:
+            message = replace(message, hints=replace(message.hints, audience="staff"))
+        return message
+    if record.format == TWILIO_FORM:
+        try:
+            form = json.loads(record.raw)
+        except ValueError as exc:
+            raise ParseError(f"stored SMS webhook is not JSON: {exc}") from exc
+        return parse_sms_webhook(form)
+    return decode_inbound(record.raw)
+
+
+def store_raw(
+    session: Session,
+    *,
+    channel: str,
+    raw: bytes,
+    external_id: str | None,
+    source: str = "",
+    format: str = INBOUND_JSON,
+    now: datetime,
+) -> tuple[IntakeRecord, bool]:
+    """Keep the raw contact first.  Returns the record and whether it is
+    new; a retry of the same channel id returns the record already kept."""
+    if external_id:
+        existing = session.execute(
+            select(IntakeRecord).where(
+                IntakeRecord.channel == channel, IntakeRecord.external_id == external_id
+            )
+        ).scalar_one_or_none()
+        if existing is not None:
+            return existing, False
+    record = IntakeRecord(
+        channel=channel,
+        external_id=external_id,
+        raw=raw,
+        source=source,
+        format=format,
+        received_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(record)
+    except IntegrityError:
+        existing = session.execute(
+            select(IntakeRecord).where(
+                IntakeRecord.channel == channel, IntakeRecord.external_id == external_id
+            )
+        ).scalar_one()
+        return existing, False
+    return record, True
+
+
+def accept(
+    session: Session,
+    runtime: Runtime,
+    message: InboundMessage,
+    *,
+    record_id: int | None = None,
+    received_at: datetime | None = None,
+) -> Applied:
+    """Filters, then apply; the caller commits and then calls after_commit."""
+    envelope = Envelope(
+        message=message, received_at=received_at or runtime.now(), intake_record_id=record_id
+    )
+    envelope = filters.run(envelope, SqlLookups(session, runtime.settings))
+    return apply(session, runtime, envelope)
+
+
+def after_commit(runtime: Runtime, applied: Applied) -> None:
+    outbox.dispatch(runtime, applied.outbox_ids)
+
+
+def process_record(runtime: Runtime, record_id: int) -> Applied | None:
+    """Take one stored record through the pipeline.  Safe to call twice."""
+    with runtime.db.session() as session:
+        # The row lock makes a second process (another poller, a sweeper
+        # and a job racing) skip the record instead of applying it twice.
+        record = session.execute(
+            select(IntakeRecord)
+            .where(IntakeRecord.id == record_id)
+            .with_for_update(skip_locked=True)
+        ).scalar_one_or_none()
+        if record is None or record.status not in {IntakeStatus.RECEIVED, IntakeStatus.FAILED}:
+            return None
+        try:
+            message = decode(runtime, record)
+        except ParseError as exc:
+            record.status = IntakeStatus.FAILED
+            record.error = str(exc)
+            record.attempts += 1
+            session.commit()
+            logger.warning("intake record %s could not be parsed: %s", record_id, exc)
+            return None
+        try:
+            applied = accept(
+                session, runtime, message, record_id=record.id, received_at=record.received_at
+            )
+            session.commit()
+        except IntegrityError:
+            # Another process applied the same channel id between our
+            # duplicate check and our commit: the unique constraint decides.
+            session.rollback()
+            record = session.get(IntakeRecord, record_id)
+            if record is not None and record.status != IntakeStatus.PROCESSED:
+                record.status = IntakeStatus.DUPLICATE
+                record.error = "applied concurrently by another process"
+                session.commit()
+            return None
+        except Exception as exc:
+            session.rollback()
+            _note_attempt(runtime, record_id, exc)
+            raise
+    after_commit(runtime, applied)
+    return applied
+
+
+def _note_attempt(runtime: Runtime, record_id: int, exc: Exception) -> None:
+    try:
+        with runtime.db.transaction() as session:
+            record = session.get(IntakeRecord, record_id)
+            if record is not None:
+                record.attempts += 1
+                record.error = f"{type(exc).__name__}: {exc}"[:2000]
+                if record.attempts >= MAX_ATTEMPTS:
+                    record.status = IntakeStatus.FAILED
+    except Exception:  # the database itself may be what failed
+        logger.exception("could not record the failed attempt on intake record %s", record_id)
+
+
+def receive(
+    runtime: Runtime,
+    *,
+    channel: str,
+    raw: bytes,
+    external_id: str | None,
+    source: str = "",
+    format: str = INBOUND_JSON,
+) -> tuple[int, bool]:
+    """Store a raw contact in its own transaction; (record id, is new)."""
+    with runtime.db.transaction() as session:
+        record, is_new = store_raw(
+            session,
+            channel=channel,
+            raw=raw,
+            external_id=external_id,
+            source=source,
+            format=format,
+            now=runtime.now(),
+        )
+        session.flush()
+        return record.id, is_new
+
+
+def stale_records(session: Session, now: datetime, limit: int = 200) -> Iterable[int]:
+    """Records a lost job left behind: received a while ago, not done."""
+    return (
+        session.execute(
+            select(IntakeRecord.id)
+            .where(
+                or_(IntakeRecord.status == IntakeStatus.RECEIVED),
+                IntakeRecord.received_at < now - timedelta(minutes=2),
+                IntakeRecord.attempts < MAX_ATTEMPTS,
+            )
+            .order_by(IntakeRecord.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )

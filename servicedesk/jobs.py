@@ -1,0 +1,49 @@
+"""Jobs: thin, verb-named functions that rq (or the inline queue) runs.
+Each takes ids, finds the installed runtime, and is idempotent, so a retry
+or a duplicate delivery between hosts is harmless."""
+
+from __future__ import annotations
+
+import logging
+
+from servicedesk import outbox, runtime
+from servicedesk.intake import pipeline
+from servicedesk.queueing import INBOUND, OUTBOUND
+
+logger = logging.getLogger(__name__)
+
+
+def process_intake(record_id: int) -> None:
+    pipeline.process_record(runtime.current(), record_id)
+
+
+def deliver_outbox(item_id: int) -> None:
+    outbox.deliver(runtime.current(), item_id)
+
+
+def sweep_outbox() -> int:
+    rt = runtime.current()
+    with rt.db.session() as session:
+        due = list(outbox.due_items(session, rt.now()))
+    for item_id in due:
+        rt.jobs.enqueue(OUTBOUND, deliver_outbox, item_id)
+    if due:
+        logger.info("outbox sweep enqueued %d rows", len(due))
+    return len(due)
+
+
+def sweep_intake() -> int:
+    rt = runtime.current()
+    with rt.db.session() as session:
+        stale = list(pipeline.stale_records(session, rt.now()))
+    for record_id in stale:
+        rt.jobs.enqueue(INBOUND, process_intake, record_id)
+    if stale:
+        logger.info("intake sweep enqueued %d records", len(stale))
+    return len(stale)
+
+
+def check_deadlines() -> int:
+    from servicedesk import deadlines
+
+    return deadlines.return_overdue_forwards(runtime.current())

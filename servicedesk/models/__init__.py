@@ -1,0 +1,53 @@
+"""The ORM models, one module per concern; importing this package registers
+every table on ``Base.metadata`` (Alembic and the tests rely on it)."""
+
+from servicedesk.models.base import Base, utcnow
+from servicedesk.models.delivery import (
+    ApiToken,
+    IntakeRecord,
+    IntakeStatus,
+    MailboxState,
+    OutboxItem,
+    OutboxStatus,
+)
+from servicedesk.models.directory import (
+    DirectoryVersion,
+    Municipality,
+    Organization,
+    Queue,
+    QueueMember,
+    Region,
+    RoutingRule,
+)
+from servicedesk.models.messages import Attachment, CallRecord, Message
+from servicedesk.models.people import Contact, ContactIdentity, Role, User
+from servicedesk.models.tickets import AuditEvent, Ticket, TicketCounter, TicketLink
+
+__all__ = [
+    "ApiToken",
+    "Attachment",
+    "AuditEvent",
+    "Base",
+    "CallRecord",
+    "Contact",
+    "ContactIdentity",
+    "DirectoryVersion",
+    "IntakeRecord",
+    "IntakeStatus",
+    "MailboxState",
+    "Message",
+    "Municipality",
+    "Organization",
+    "OutboxItem",
+    "OutboxStatus",
+    "Queue",
+    "QueueMember",
+    "Region",
+    "Role",
+    "RoutingRule",
+    "Ticket",
+    "TicketCounter",
+    "TicketLink",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,96 @@
+"""Tickets, their numbering counter and the links between tickets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from servicedesk.models.base import Base, JSONType, utcnow
+from servicedesk.models.directory import Organization, Queue
+from servicedesk.models.people import Contact, User
+
+
+class TicketCounter(Base):
+    """The last ticket number handed out per year (see numbering.py)."""
+
+    __tablename__ = "ticket_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_queue_status_id", "queue_id", "status", "id"),
+        Index("ix_tickets_audience_status_id", "audience", "status", "id"),
+        Index("ix_tickets_assignee_status_id", "assignee_id", "status", "id"),
+        Index("ix_tickets_contact_id_id", "contact_id", "id"),
+        Index("ix_tickets_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    audience: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(8))
+    priority: Mapped[str] = mapped_column(String(8), default="normal")
+    topic: Mapped[str] = mapped_column(String(32), default="other")
+    language: Mapped[str] = mapped_column(String(2), default="fi")
+    region_code: Mapped[str | None] = mapped_column(ForeignKey("regions.code"))
+    municipality_code: Mapped[str | None] = mapped_column(ForeignKey("municipalities.code"))
+    queue_id: Mapped[str | None] = mapped_column(ForeignKey("queues.id"))
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    status_token: Mapped[str] = mapped_column(String(64), unique=True)
+    routing: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    masked_codes: Mapped[int] = mapped_column(Integer, default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_contact_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    forwarded_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    queue: Mapped[Queue | None] = relationship()
+    organization: Mapped[Organization | None] = relationship()
+    assignee: Mapped[User | None] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+
+
+class TicketLink(Base):
+    """A relation between two tickets: ``follow_up`` (a new ticket made from
+    a reply to a closed one), ``merged`` or ``related``."""
+
+    __tablename__ = "ticket_links"
+    __table_args__ = (UniqueConstraint("ticket_id", "other_ticket_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    other_ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what to a ticket, when and why.  Written for every change."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_ticket_id_id", "ticket_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(48))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,229 @@
+"""The outbox: every outbound message is a row first, then a job sends it.
+
+A row is claimed with one conditional UPDATE (pending → sending, with a
+lease), so two workers never send the same row; the claim is committed
+before the provider is called.  A temporary failure puts the row back with
+exponential backoff; a permanent one, or too many attempts, marks it failed
+with the error visible on its ticket.  The sweeper re-enqueues due rows and
+rows whose lease ran out (their worker died); an email re-sent that way
+carries the same Message-ID, so the receiving side sees one message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from channels.errors import DeliveryError, PermanentDeliveryError
+from channels.message import Attachment as OutboundAttachment
+from channels.message import Channel, OutboundMessage
+from servicedesk.models import Attachment, Message, OutboxItem, OutboxStatus
+from servicedesk.queueing import OUTBOUND
+from servicedesk.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+DELIVER_JOB = "servicedesk.jobs.deliver_outbox"
+LEASE = timedelta(minutes=5)
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes, capped at an hour."""
+    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
+
+
+def add(
+    session: Session,
+    *,
+    kind: str,
+    channel: str,
+    to_address: str,
+    payload: dict[str, Any],
+    ticket_id: int | None = None,
+    message: Message | None = None,
+    is_automatic: bool = False,
+    now: datetime,
+) -> OutboxItem:
+    item = OutboxItem(
+        kind=kind,
+        channel=channel,
+        to_address=to_address,
+        payload=payload,
+        ticket_id=ticket_id,
+        message_id=message.id if message is not None else None,
+        is_automatic=is_automatic,
+        status=OutboxStatus.PENDING,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(item)
+    return item
+
+
+def claim(session: Session, item_id: int, now: datetime) -> OutboxItem | None:
+    """Take the row for sending, or None when someone else has it or it is done."""
+    result = session.execute(
+        update(OutboxItem)
+        .where(
+            OutboxItem.id == item_id,
+            or_(
+                OutboxItem.status == OutboxStatus.PENDING,
+                (OutboxItem.status == OutboxStatus.SENDING) & (OutboxItem.lease_until < now),
+            ),
+        )
+        .values(
+            status=OutboxStatus.SENDING,
+            lease_until=now + LEASE,
+            attempts=OutboxItem.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(OutboxItem, item_id, populate_existing=True)
+
+
+def to_outbound(session: Session, runtime: Runtime, item: OutboxItem) -> OutboundMessage:
+    p = item.payload
+    attachments: list[OutboundAttachment] = []
+    for attachment_id in p.get("attachment_ids", []):
+        row = session.get(Attachment, attachment_id)
+        if row is not None and row.deleted_at is None:
+            attachments.append(
+                OutboundAttachment(
+                    filename=row.filename,
+                    content_type=row.content_type,
+                    data=runtime.storage.read(row.storage_key),
+                )
+            )
+    return OutboundMessage(
+        channel=Channel(item.channel),
+        to_address=item.to_address,
+        to_name=p.get("to_name", ""),
+        from_address=p.get("from_address", ""),
+        from_name=p.get("from_name", ""),
+        subject=p.get("subject", ""),
+        text=p.get("text", ""),
+        html=p.get("html"),
+        message_id=p.get("message_id"),
+        in_reply_to=p.get("in_reply_to"),
+        references=tuple(p.get("references", ())),
+        is_automatic=item.is_automatic,
+        language=p.get("language", "fi"),
+        attachments=tuple(attachments),
+        status_callback=p.get("status_callback"),
+    )
+
+
+def _set_message_status(
+    session: Session, item: OutboxItem, status: str, error: str | None = None
+) -> None:
+    if item.message_id is None:
+        return
+    message = session.get(Message, item.message_id)
+    if message is not None:
+        message.delivery_status = status
+        message.delivery_error = error
+        if item.provider_id and item.channel == Channel.SMS:
+            message.external_id = item.provider_id
+
+
+def deliver(runtime: Runtime, item_id: int) -> str:
+    """Send one outbox row; returns the row's status afterwards."""
+    with runtime.db.session() as session:
+        now = runtime.now()
+        item = claim(session, item_id, now)
+        if item is None:
+            current = session.get(OutboxItem, item_id)
+            return current.status if current is not None else "missing"
+        try:
+            outbound = to_outbound(session, runtime, item)
+            sender = runtime.mail if item.channel == Channel.EMAIL else runtime.sms
+            if sender is None:
+                raise PermanentDeliveryError(f"no {item.channel} provider is configured")
+            receipt = sender.send(outbound)
+        except DeliveryError as exc:
+            permanent = isinstance(exc, PermanentDeliveryError) or item.attempts >= MAX_ATTEMPTS
+            item.last_error = str(exc)
+            item.error_code = exc.code
+            item.lease_until = None
+            if permanent:
+                item.status = OutboxStatus.FAILED
+                _set_message_status(session, item, "failed", str(exc))
+                logger.warning("outbox %s failed for good: %s", item.id, exc)
+            else:
+                item.status = OutboxStatus.PENDING
+                item.next_attempt_at = now + backoff(item.attempts)
+                _set_message_status(session, item, "retrying", str(exc))
+                logger.info("outbox %s will be retried: %s", item.id, exc)
+            session.commit()
+            return item.status
+        item.status = OutboxStatus.SENT
+        item.provider_id = receipt.provider_id
+        item.sent_at = runtime.now()
+        item.lease_until = None
+        item.last_error = None
+        _set_message_status(session, item, receipt.status)
+        session.commit()
+        logger.info("outbox %s sent (%s)", item.id, item.channel)
+        return item.status
+
+
+def due_items(session: Session, now: datetime, limit: int = 500) -> Sequence[int]:
+    return (
+        session.execute(
+            select(OutboxItem.id)
+            .where(
+                or_(
+                    (OutboxItem.status == OutboxStatus.PENDING)
+                    & (OutboxItem.next_attempt_at <= now),
+                    (OutboxItem.status == OutboxStatus.SENDING) & (OutboxItem.lease_until < now),
+                )
+            )
+            .order_by(OutboxItem.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def retry(session: Session, item_id: int, now: datetime) -> bool:
+    """Put a failed row back for sending (an agent's "try again")."""
+    result = session.execute(
+        update(OutboxItem)
+        .where(OutboxItem.id == item_id, OutboxItem.status == OutboxStatus.FAILED)
+        .values(status=OutboxStatus.PENDING, next_attempt_at=now, attempts=0, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def pending_for(session: Session, ticket_ids: Sequence[int]) -> list[int]:
+    """The unsent rows of some tickets (what a change just queued)."""
+    if not ticket_ids:
+        return []
+    return list(
+        session.execute(
+            select(OutboxItem.id)
+            .where(
+                OutboxItem.ticket_id.in_(list(ticket_ids)),
+                OutboxItem.status == OutboxStatus.PENDING,
+            )
+            .order_by(OutboxItem.id)
+        ).scalars()
+    )
+
+
+def dispatch(runtime: Runtime, item_ids: Sequence[int]) -> None:
+    """After commit: hand the rows to the outbound queue.  If that fails
+    (Redis down) the sweeper finds them; nothing is lost."""
+    for item_id in item_ids:
+        runtime.jobs.enqueue(OUTBOUND, DELIVER_JOB, item_id)

@@ -1,0 +1,172 @@
+"""Job queues: rq on Redis in production, inline in the embedded default.
+
+Queues are split by concern (inbound, outbound, maintenance) so each can be
+scaled alone.  Enqueueing never fails the caller: the work it stands for is
+already a row (intake record, outbox item) and a sweeper finds it again if
+Redis was down.  Periodic jobs are data (``PERIODIC``); each run is claimed
+with one Redis ``SET NX`` per time slot, so any number of workers schedule
+it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+logger = logging.getLogger(__name__)
+
+INBOUND = "inbound"
+OUTBOUND = "outbound"
+MAINTENANCE = "maintenance"
+QUEUE_NAMES = (INBOUND, OUTBOUND, MAINTENANCE)
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    name: str
+    func: str  # dotted path, resolved lazily so this module imports nothing heavy
+    every_seconds: int
+    queue: str = MAINTENANCE
+
+
+PERIODIC: tuple[PeriodicJob, ...] = (
+    PeriodicJob("sweep-outbox", "servicedesk.jobs.sweep_outbox", 30),
+    PeriodicJob("sweep-intake", "servicedesk.jobs.sweep_intake", 60),
+    PeriodicJob("check-deadlines", "servicedesk.jobs.check_deadlines", 300),
+)
+
+
+JobFunc = str | Callable[..., Any]
+"""A job: a function, or its dotted path (so lower layers can enqueue
+``servicedesk.jobs`` functions without importing that module)."""
+
+
+class JobQueue(Protocol):
+    def enqueue(self, queue: str, func: JobFunc, *args: Any) -> bool:
+        """Hand work over; True when it was queued or done."""
+        ...
+
+
+class InlineJobQueue:
+    """Runs each job at once in the calling process (the embedded default,
+    and the CLI).  A failing job is logged, not raised: its row stays for
+    the sweeper, exactly as when a worker dies."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+
+    def enqueue(self, queue: str, func: JobFunc, *args: Any) -> bool:
+        with self.lock:
+            try:
+                (resolve(func) if isinstance(func, str) else func)(*args)
+            except Exception:
+                logger.exception("inline job %s failed", getattr(func, "__name__", func))
+                return False
+        return True
+
+
+class RecordingJobQueue:
+    """Keeps what was enqueued without running it (tests of after-commit work)."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[str, JobFunc, tuple[Any, ...]]] = []
+
+    def enqueue(self, queue: str, func: JobFunc, *args: Any) -> bool:
+        self.jobs.append((queue, func, args))
+        return True
+
+    def run_all(self) -> None:
+        while self.jobs:
+            _queue, func, args = self.jobs.pop(0)
+            (resolve(func) if isinstance(func, str) else func)(*args)
+
+
+class RqJobQueue:
+    def __init__(self, redis_url: str) -> None:
+        from redis import Redis
+
+        self.connection = Redis.from_url(redis_url, socket_timeout=5, socket_connect_timeout=2)
+        self._queues: dict[str, Any] = {}
+
+    def queue(self, name: str) -> Any:
+        from rq import Queue
+
+        if name not in self._queues:
+            self._queues[name] = Queue(name, connection=self.connection)
+        return self._queues[name]
+
+    def enqueue(self, queue: str, func: JobFunc, *args: Any) -> bool:
+        from redis.exceptions import RedisError
+
+        try:
+            self.queue(queue).enqueue(func, *args, result_ttl=0, failure_ttl=7 * 86400)
+        except (RedisError, OSError) as exc:
+            logger.warning("could not enqueue %s on %s (%s); the sweeper will", func, queue, exc)
+            return False
+        return True
+
+
+def resolve(dotted: str) -> Callable[..., Any]:
+    module_name, _, attribute = dotted.rpartition(".")
+    module = __import__(module_name, fromlist=[attribute])
+    func: Callable[..., Any] = getattr(module, attribute)
+    return func
+
+
+def claim_slot(connection: Any, job: PeriodicJob, now: float) -> bool:
+    slot = int(now // job.every_seconds)
+    key = f"servicedesk:periodic:{job.name}:{slot}"
+    return bool(connection.set(key, "1", nx=True, ex=job.every_seconds * 2))
+
+
+class PeriodicRunner:
+    """A daemon thread that starts the periodic jobs.  With Redis each run
+    is claimed across all workers; inline, it simply calls them."""
+
+    def __init__(
+        self,
+        jobs: JobQueue,
+        periodic: Sequence[PeriodicJob] = PERIODIC,
+        tick_seconds: float = 5.0,
+    ) -> None:
+        self.jobs = jobs
+        self.periodic = periodic
+        self.tick_seconds = tick_seconds
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.loop, name="periodic-jobs", daemon=True)
+        self.last_run: dict[str, float] = {}
+
+    def start(self) -> PeriodicRunner:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def tick(self, now: float) -> list[str]:
+        started = []
+        for job in self.periodic:
+            if isinstance(self.jobs, RqJobQueue):
+                try:
+                    due = claim_slot(self.jobs.connection, job, now)
+                except Exception as exc:  # Redis down: skip this tick
+                    logger.warning("periodic %s not scheduled: %s", job.name, exc)
+                    continue
+            else:
+                due = now - self.last_run.get(job.name, 0.0) >= job.every_seconds
+            if due:
+                self.last_run[job.name] = now
+                self.jobs.enqueue(job.queue, job.func)
+                started.append(job.name)
+        return started
+
+    def loop(self) -> None:
+        while not self.stopping.wait(self.tick_seconds):
+            try:
+                self.tick(time.time())
+            except Exception:
+                logger.exception("periodic tick failed")

@@ -1,0 +1,403 @@
+"""What people do to tickets: reply, note, change status, assign, forward,
+merge, link, log a call.  Each change writes its audit event in the same
+transaction; the caller commits and then runs ``after_commit``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from servicedesk import access, audit, deadlines, notify
+from servicedesk.audit import Actor
+from servicedesk.errors import ConflictError, NotFoundError, ValidationError
+from servicedesk.lifecycle import ACTIVE, TicketStatus, check_move, status_after_agent_reply
+from servicedesk.models import (
+    AuditEvent,
+    CallRecord,
+    Message,
+    Queue,
+    Ticket,
+    TicketLink,
+    User,
+)
+from servicedesk.runtime import Runtime
+
+PRIORITIES = ("low", "normal", "high")
+MAX_BODY = 100_000
+
+
+def get_visible(session: Session, number: str, user: User | None) -> Ticket:
+    ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one_or_none()
+    if ticket is None or not access.can_see(user, ticket):
+        raise NotFoundError(f"no ticket {number}")
+    return ticket
+
+
+def _actor(user: User | None) -> Actor:
+    return Actor.of(user) if user is not None else Actor("api")
+
+
+def change_status(
+    session: Session, ticket: Ticket, target: str, user: User | None, reason: str, now: datetime
+) -> None:
+    goal = check_move(ticket.status, target)
+    audit.record(
+        session,
+        ticket.id,
+        _actor(user),
+        "status_changed",
+        reason,
+        {"from": ticket.status, "to": goal.value},
+        at=now,
+    )
+    ticket.status = goal.value
+    ticket.updated_at = now
+    if goal is TicketStatus.RESOLVED:
+        ticket.resolved_at = now
+    elif goal is TicketStatus.CLOSED:
+        ticket.closed_at = now
+
+
+def _check_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("the message is empty", field="body")
+    if len(body) > MAX_BODY:
+        raise ValidationError(f"the message is longer than {MAX_BODY} characters", field="body")
+    return body
+
+
+def reply(
+    session: Session,
+    runtime: Runtime,
+    ticket: Ticket,
+    body: str,
+    user: User | None,
+    *,
+    channel: str | None = None,
+    attachment_ids: Sequence[int] = (),
+) -> Message:
+    """An answer to the contact; it waits for them afterwards."""
+    if ticket.status == TicketStatus.CLOSED:
+        raise ConflictError("the ticket is closed; open a new one to write again", field="status")
+    body = _check_body(body)
+    message = notify.queue_reply(
+        session, runtime, ticket, body, author=user, channel=channel, attachment_ids=attachment_ids
+    )
+    now = runtime.now()
+    audit.record(
+        session,
+        ticket.id,
+        _actor(user),
+        "replied",
+        "",
+        {"message_id": message.id, "channel": message.channel},
+        at=now,
+    )
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+    target = status_after_agent_reply(ticket.status)
+    if target is not None:
+        audit.record(
+            session,
+            ticket.id,
+            _actor(user),
+            "status_changed",
+            "answered; waiting for the contact",
+            {"from": ticket.status, "to": target.value},
+            at=now,
+        )
+        ticket.status = target.value
+    ticket.updated_at = now
+    return message
+
+
+def add_note(
+    session: Session, ticket: Ticket, body: str, user: User | None, now: datetime
+) -> Message:
+    body = _check_body(body)
+    message = Message(
+        ticket_id=ticket.id,
+        direction="note",
+        channel="web",
+        author_user_id=user.id if user else None,
+        sender=user.email if user else "api",
+        sender_name=user.name if user else "API",
+        body_text=body,
+        is_public=False,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    audit.record(
+        session, ticket.id, _actor(user), "note_added", "", {"message_id": message.id}, at=now
+    )
+    if ticket.status == TicketStatus.NEW:
+        ticket.status = TicketStatus.OPEN
+    ticket.updated_at = now
+    return message
+
+
+def assign(
+    session: Session, ticket: Ticket, assignee: User | None, user: User | None, now: datetime
+) -> None:
+    if assignee is not None and not access.can_see(assignee, ticket):
+        raise ValidationError(f"{assignee.name} cannot see this ticket", field="assignee")
+    audit.record(
+        session,
+        ticket.id,
+        _actor(user),
+        "assigned",
+        "taken" if assignee is not None and user is not None and assignee.id == user.id else "",
+        {"from": ticket.assignee_id, "to": assignee.id if assignee else None},
+        at=now,
+    )
+    ticket.assignee_id = assignee.id if assignee else None
+    if ticket.status == TicketStatus.NEW and assignee is not None:
+        ticket.status = TicketStatus.OPEN
+    ticket.updated_at = now
+
+
+def forward(
+    session: Session, runtime: Runtime, ticket: Ticket, queue_id: str, note: str, user: User | None
+) -> None:
+    """Move the ticket to another organisation's queue with a note; the
+    receiving experts are told; the audit trail says from where, to where, why."""
+    queue = session.get(Queue, queue_id)
+    if queue is None or not queue.active:
+        raise ValidationError(f"no active queue {queue_id}", field="queue")
+    if queue.audience != ticket.audience:
+        raise ValidationError(
+            f"queue {queue_id} is for {queue.audience} tickets, this is a {ticket.audience} ticket",
+            field="queue",
+        )
+    if queue.id == ticket.queue_id:
+        raise ValidationError("the ticket is already in that queue", field="queue")
+    now = runtime.now()
+    audit.record(
+        session,
+        ticket.id,
+        _actor(user),
+        "forwarded",
+        note.strip(),
+        {
+            "from_queue": ticket.queue_id,
+            "from_organization": ticket.organization_id,
+            "to_queue": queue.id,
+            "to_organization": queue.organization_id,
+        },
+        at=now,
+    )
+    if note.strip():
+        add_note(session, ticket, note, user, now)
+    ticket.queue_id = queue.id
+    ticket.organization_id = queue.organization_id
+    ticket.assignee_id = None
+    ticket.forwarded_at = now
+    ticket.due_at = deadlines.response_due(session, queue.id, now)
+    if ticket.status in {TicketStatus.NEW, TicketStatus.PENDING}:
+        ticket.status = TicketStatus.OPEN
+    ticket.updated_at = now
+    session.flush()
+    first = session.execute(
+        select(Message)
+        .where(Message.ticket_id == ticket.id, Message.direction == "inbound")
+        .order_by(Message.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    reasons = [
+        f"forwarded by {user.name if user else 'the API'}"
+        + (f": {note.strip()}" if note.strip() else "")
+    ]
+    notify.notify_routed(session, runtime, ticket, first.body_text[:4000] if first else "", reasons)
+
+
+def merge(
+    session: Session, source: Ticket, target: Ticket, user: User | None, now: datetime
+) -> None:
+    """Move every message of ``source`` into ``target`` and close ``source``
+    with a link to it; both tickets get the event."""
+    if source.id == target.id:
+        raise ValidationError("a ticket cannot be merged into itself", field="ticket")
+    if source.audience != target.audience:
+        raise ValidationError("applicant and staff tickets cannot be merged", field="ticket")
+    if target.status == TicketStatus.CLOSED:
+        raise ConflictError("the ticket to merge into is closed", field="ticket")
+    moved = session.execute(
+        update(Message)
+        .where(Message.ticket_id == source.id)
+        .values(ticket_id=target.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    session.execute(
+        update(CallRecord)
+        .where(CallRecord.ticket_id == source.id)
+        .values(ticket_id=target.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.add(TicketLink(ticket_id=source.id, other_ticket_id=target.id, kind="merged"))
+    audit.record(
+        session,
+        source.id,
+        _actor(user),
+        "merged_into",
+        f"merged into {target.number}",
+        {"into": target.number, "messages": moved},
+        at=now,
+    )
+    audit.record(
+        session,
+        target.id,
+        _actor(user),
+        "merged_from",
+        f"{source.number} merged here",
+        {"from": source.number, "messages": moved},
+        at=now,
+    )
+    source.merged_into_id = target.id
+    if source.status != TicketStatus.CLOSED:
+        audit.record(
+            session,
+            source.id,
+            _actor(user),
+            "status_changed",
+            f"merged into {target.number}",
+            {"from": source.status, "to": "closed"},
+            at=now,
+        )
+        source.status = TicketStatus.CLOSED
+        source.closed_at = now
+    source.updated_at = target.updated_at = now
+
+
+def link(session: Session, ticket: Ticket, other: Ticket, user: User | None, now: datetime) -> None:
+    if ticket.id == other.id:
+        raise ValidationError("a ticket cannot be linked to itself", field="ticket")
+    exists = session.execute(
+        select(TicketLink.id).where(
+            TicketLink.ticket_id == ticket.id,
+            TicketLink.other_ticket_id == other.id,
+            TicketLink.kind == "related",
+        )
+    ).first()
+    if exists:
+        return
+    session.add(TicketLink(ticket_id=ticket.id, other_ticket_id=other.id, kind="related"))
+    audit.record(
+        session,
+        ticket.id,
+        _actor(user),
+        "linked",
+        f"related to {other.number}",
+        {"other": other.number},
+        at=now,
+    )
+    audit.record(
+        session,
+        other.id,
+        _actor(user),
+        "linked",
+        f"related to {ticket.number}",
+        {"other": ticket.number},
+        at=now,
+    )
+
+
+def change_fields(
+    session: Session,
+    ticket: Ticket,
+    user: User | None,
+    now: datetime,
+    *,
+    priority: str | None = None,
+    topic: str | None = None,
+) -> None:
+    from routing import TOPICS
+
+    changes: dict[str, object] = {}
+    if priority is not None and priority != ticket.priority:
+        if priority not in PRIORITIES:
+            raise ValidationError(
+                f"priority must be one of {', '.join(PRIORITIES)}", field="priority"
+            )
+        changes["priority"] = {"from": ticket.priority, "to": priority}
+        ticket.priority = priority
+    if topic is not None and topic != ticket.topic:
+        if topic not in TOPICS:
+            raise ValidationError("unknown topic", field="topic")
+        changes["topic"] = {"from": ticket.topic, "to": topic}
+        ticket.topic = topic
+    if changes:
+        audit.record(session, ticket.id, _actor(user), "fields_changed", "", changes, at=now)
+        ticket.updated_at = now
+
+
+def log_call(
+    session: Session,
+    ticket: Ticket,
+    user: User | None,
+    now: datetime,
+    *,
+    direction: str,
+    number: str,
+    summary: str,
+    duration_minutes: int | None = None,
+) -> Message:
+    """A phone call an agent made or took outside Twilio, written down by hand."""
+    summary = _check_body(summary)
+    if direction not in {"inbound", "outbound"}:
+        raise ValidationError("direction must be inbound or outbound", field="direction")
+    message = Message(
+        ticket_id=ticket.id,
+        direction=direction,
+        channel="phone",
+        author_user_id=user.id if user else None,
+        sender=number if direction == "inbound" else "",
+        recipient=number if direction == "outbound" else "",
+        body_text=summary,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    session.add(
+        CallRecord(
+            call_sid=f"manual-{message.id}",
+            ticket_id=ticket.id,
+            message_id=message.id,
+            from_number=number if direction == "inbound" else "",
+            to_number=number if direction == "outbound" else "",
+            audience=ticket.audience,
+            outcome="answered",
+            answered_by=user.name if user else None,
+            duration_seconds=duration_minutes * 60 if duration_minutes else None,
+            created_at=now,
+        )
+    )
+    audit.record(
+        session,
+        ticket.id,
+        _actor(user),
+        "call_logged",
+        "",
+        {"message_id": message.id, "direction": direction},
+        at=now,
+    )
+    if direction == "outbound" and ticket.first_response_at is None:
+        ticket.first_response_at = now
+    ticket.updated_at = now
+    return message
+
+
+def events(session: Session, ticket_id: int) -> list[AuditEvent]:
+    return list(
+        session.execute(
+            select(AuditEvent).where(AuditEvent.ticket_id == ticket_id).order_by(AuditEvent.id)
+        ).scalars()
+    )
+
+
+def is_active(ticket: Ticket) -> bool:
+    return TicketStatus(ticket.status) in ACTIVE

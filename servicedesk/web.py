@@ -1,0 +1,80 @@
+"""What every HTTP edge shares: the request's database session, the
+runtime, and turning our errors into 4xx answers (JSON for the API and
+webhooks, a page elsewhere)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g, jsonify, render_template, request
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from servicedesk.errors import (
+    ConflictError,
+    DeliveryRefusedError,
+    NotFoundError,
+    PermissionDeniedError,
+    ServiceDeskError,
+    ValidationError,
+)
+from servicedesk.runtime import Runtime
+
+STATUS_FOR: dict[type[ServiceDeskError], int] = {
+    ValidationError: 400,
+    PermissionDeniedError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+    DeliveryRefusedError: 409,
+}
+
+
+def runtime() -> Runtime:
+    rt: Runtime = current_app.extensions["servicedesk"]
+    return rt
+
+
+def db() -> Session:
+    """The request's session, opened on first use and closed at teardown."""
+    if "db_session" not in g:
+        g.db_session = runtime().db.sessions()
+    session: Session = g.db_session
+    return session
+
+
+def close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def wants_json() -> bool:
+    return request.path.startswith(("/api/", "/webhooks/"))
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None) -> Any:
+    if wants_json():
+        body: dict[str, Any] = {"code": code, "message": message}
+        if field:
+            body["field"] = field
+        return jsonify(error=body), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def install_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ServiceDeskError)
+    def _ours(exc: ServiceDeskError) -> Any:
+        status = next((s for cls, s in STATUS_FOR.items() if isinstance(exc, cls)), 400)
+        return error_response(status, exc.code, exc.message, exc.field)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return error_response(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(
+            500, "internal_error", "Something went wrong on our side. Please try again."
+        )

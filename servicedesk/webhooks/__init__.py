@@ -1,0 +1,10 @@
+"""Twilio webhooks: SMS in, delivery status, the voice flow."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from servicedesk.extensions import csrf
+
+webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+csrf.exempt(webhooks)

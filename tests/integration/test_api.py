@@ -1,0 +1,202 @@
+"""The JSON API as an integration would use it, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from servicedesk.models import Ticket
+
+
+def test_enquiry_becomes_a_routed_ticket(api, session, mail) -> None:
+    response = api.post(
+        "/enquiries",
+        json={
+            "name": "Aino Korhonen",
+            "email": "aino@example.org",
+            "body": "Hei! Asun Oulussa ja haluaisin opiskella lähihoitajaksi oppisopimuksella.",
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    ticket = body["ticket"]
+    assert ticket["number"].startswith("20") and len(ticket["number"]) == 11
+    assert ticket["status"] == "new"
+    assert ticket["audience"] == "applicant"
+    assert ticket["region"] == "17"
+    assert ticket["topic"] == "apprenticeship"
+    assert ticket["language"] == "fi"
+    assert ticket["queue"] and ticket["organization"]
+    assert body["routing"]["reasons"], "the routing must say why"
+    # the acknowledgement went out on the channel the contact has
+    ack = mail.to("aino@example.org")
+    assert len(ack) == 1
+    assert ticket["number"] in ack[0].subject
+    assert "/status/" in ack[0].text
+
+
+def test_enquiry_contract_fields(api) -> None:
+    response = api.post(
+        "/enquiries",
+        json={
+            "audience": "applicant",
+            "channel": "web",
+            "municipality": "Vasa",
+            "language": "sv",
+            "subject": "Läroavtal",
+            "body": "Hur ansöker jag till läroavtalsutbildning?",
+            "email": "elias@example.org",
+        },
+    )
+    assert response.status_code == 201
+    ticket = response.get_json()["ticket"]
+    assert set(ticket) == {
+        "number",
+        "status",
+        "audience",
+        "queue",
+        "organization",
+        "region",
+        "topic",
+        "language",
+    }
+    assert ticket["region"] == "15"
+    assert ticket["language"] == "sv"
+
+
+def test_idempotency_key_returns_the_same_ticket(api, session) -> None:
+    payload = {"email": "x@example.org", "body": "Milloin yhteishaku alkaa?"}
+    first = api.post("/enquiries", json=payload, headers={"Idempotency-Key": "abc-12345"})
+    second = api.post("/enquiries", json=payload, headers={"Idempotency-Key": "abc-12345"})
+    assert first.status_code == 201
+    assert second.status_code == 200
+    assert first.get_json()["ticket"]["number"] == second.get_json()["ticket"]["number"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({}, "body"),
+        ({"body": ""}, "body"),
+        ({"body": 42}, "body"),
+        ({"body": "x", "email": "not-an-address"}, "email"),
+        ({"body": "x", "phone": "call me"}, "phone"),
+        ({"body": "x", "audience": "everyone"}, "audience"),
+        ({"body": "x", "language": "de"}, "language"),
+        ({"body": "x", "municipality": "Atlantis"}, "municipality"),
+        ({"body": "x", "institution": "Hogwarts"}, "institution"),
+        ({"body": "x", "colour": "blue"}, "colour"),
+        ({"body": "x" * 100_001}, "body"),
+    ],
+)
+def test_bad_enquiries_get_a_field_error(api, payload, field) -> None:
+    response = api.post("/enquiries", json=payload)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["field"] == field
+    assert error["code"] == "invalid"
+    assert error["message"]
+
+
+def test_malformed_json_and_wrong_types(client, api) -> None:
+    response = client.post(
+        "/api/v1/enquiries",
+        data="{not json",
+        headers={**api.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid"
+    response = api.post("/enquiries", json=["a", "list"])
+    assert response.status_code == 400
+    response = client.post("/api/v1/enquiries", data="body=x", headers=api.headers)
+    assert response.status_code == 400
+
+
+def test_oversize_body_is_refused(client, api, app) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = client.post(
+        "/api/v1/enquiries",
+        data="x" * 4096,
+        headers={**api.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"]
+
+
+def test_token_required(client) -> None:
+    assert client.get("/api/v1/tickets").status_code == 401
+    response = client.get("/api/v1/tickets", headers={"Authorization": "Bearer sdk_nope"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_show_list_and_reply(api, session, mail) -> None:
+    created = api.post(
+        "/enquiries",
+        json={
+            "email": "liam@example.org",
+            "language": "en",
+            "body": "How do I apply to vocational education?",
+        },
+    )
+    number = created.get_json()["ticket"]["number"]
+    shown = api.get(f"/tickets/{number}")
+    assert shown.status_code == 200
+    detail = shown.get_json()
+    assert detail["ticket"]["number"] == number
+    assert detail["messages"][0]["direction"] == "inbound"
+    assert any(e["kind"] == "routed" for e in detail["events"])
+
+    listed = api.get("/tickets?audience=applicant&status=new")
+    assert listed.status_code == 200
+    page = listed.get_json()
+    assert page["page"] == 1
+    assert number in [t["number"] for t in page["tickets"]]
+    assert {
+        "number",
+        "subject",
+        "status",
+        "audience",
+        "channel",
+        "queue",
+        "organization",
+        "region",
+        "topic",
+        "language",
+        "created_at",
+    } <= set(page["tickets"][0])
+
+    replied = api.post(
+        f"/tickets/{number}/replies", json={"body": "You apply in the joint application."}
+    )
+    assert replied.status_code == 201
+    sent = mail.to("liam@example.org")
+    assert any("joint application" in m.text for m in sent)
+    after = api.get(f"/tickets/{number}").get_json()
+    assert after["ticket"]["status"] == "pending"
+    assert session.query(Ticket).filter_by(number=number).one().first_response_at is not None
+
+
+def test_unknown_ticket_is_404_json(api) -> None:
+    response = api.get("/tickets/2026-999999")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_bad_list_parameters(api) -> None:
+    assert api.get("/tickets?page=0").status_code == 400
+    assert api.get("/tickets?page=abc").status_code == 400
+    assert api.get("/tickets?status=lost").status_code == 400
+
+
+def test_openapi_document(client) -> None:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document = response.get_json()
+    assert document["openapi"].startswith("3.")
+    assert "/enquiries" in document["paths"]
+
+
+def test_healthz(client) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["database"] == "up"
