@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, request
 from sqlalchemy import text
 
+from servicedesk import runtime as runtime_module
 from servicedesk.extensions import babel, csrf, limiter, login_manager
 from servicedesk.resources import templates_dir
 from servicedesk.runtime import Runtime
@@ -78,6 +79,17 @@ def create_app(settings: Settings, rt: Runtime | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     app.teardown_appcontext(close_session)
+
+    @app.before_request
+    def _activate_runtime() -> None:
+        g.runtime_token = runtime_module.activate(rt)
+
+    @app.teardown_request
+    def _deactivate_runtime(_exc: BaseException | None) -> None:
+        token = g.pop("runtime_token", None)
+        if token is not None:
+            runtime_module.deactivate(token)
+
     app.after_request(security_headers)
     install_error_handlers(app)
 

@@ -10,6 +10,7 @@ and install that: the code under test is never patched.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -81,6 +82,9 @@ class Runtime:
 
 
 _current: Runtime | None = None
+# A request (and the inline jobs it runs) uses its own application's
+# runtime even when several applications share a process (tests).
+_active: ContextVar[Runtime | None] = ContextVar("servicedesk_runtime", default=None)
 
 
 def install(runtime: Runtime) -> Runtime:
@@ -89,7 +93,18 @@ def install(runtime: Runtime) -> Runtime:
     return runtime
 
 
+def activate(runtime: Runtime) -> Token[Runtime | None]:
+    return _active.set(runtime)
+
+
+def deactivate(token: Token[Runtime | None]) -> None:
+    _active.reset(token)
+
+
 def current() -> Runtime:
+    active = _active.get()
+    if active is not None:
+        return active
     if _current is None:
         raise RuntimeError("no servicedesk runtime installed (entry points call runtime.install)")
     return _current
