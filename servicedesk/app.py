@@ -13,7 +13,13 @@ from servicedesk.extensions import babel, csrf, limiter, login_manager
 from servicedesk.resources import templates_dir
 from servicedesk.runtime import Runtime
 from servicedesk.settings import Settings
-from servicedesk.web import close_session, db, install_error_handlers, runtime
+from servicedesk.web import (
+    close_session,
+    db,
+    install_error_handlers,
+    refuse_nul_characters,
+    runtime,
+)
 
 LANGUAGES = ("fi", "sv", "en")
 
@@ -91,6 +97,7 @@ def create_app(settings: Settings, rt: Runtime | None = None) -> Flask:
             runtime_module.deactivate(token)
 
     app.after_request(security_headers)
+    app.before_request(refuse_nul_characters)
     install_error_handlers(app)
 
     from servicedesk.api import api

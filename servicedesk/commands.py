@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from servicedesk.cli import Context, cli, echo_table, fail, pass_context, path_argument
+from servicedesk.cli_context import Context, echo_table, fail, pass_context, path_argument
 
 
-@cli.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
@@ -29,7 +29,7 @@ def serve(ctx: Context, host: str, port: int, workers: int | None) -> None:
     run_server(ctx.runtime, host=host, port=port, workers=workers)
 
 
-@cli.command()
+@click.command()
 @click.option("--burst", is_flag=True, help="Work until the queues are empty, then exit.")
 @click.option(
     "--queue",
@@ -49,7 +49,7 @@ def worker(ctx: Context, burst: bool, queues: tuple[str, ...]) -> None:
     run_worker(ctx.runtime, queues=queues or None, burst=burst)
 
 
-@cli.group()
+@click.group()
 def db() -> None:
     """Database schema."""
 
@@ -65,7 +65,7 @@ def db_upgrade(ctx: Context, revision: str) -> None:
     click.echo(f"database at revision {schema.current_revision(ctx.runtime.db.engine)}")
 
 
-@cli.group()
+@click.group()
 def directory() -> None:
     """Regions, organisations, queues, experts and routing rules."""
 
@@ -94,7 +94,7 @@ def directory_check(ctx: Context, path: str) -> None:
     click.echo(f"{path}: valid")
 
 
-@cli.group()
+@click.group()
 def user() -> None:
     """Console users."""
 
@@ -137,7 +137,7 @@ def user_add(
         click.echo(f"created {created.role} {created.email} (id {created.id})")
 
 
-@cli.group()
+@click.group()
 def token() -> None:
     """API tokens."""
 
@@ -168,7 +168,7 @@ def token_create(ctx: Context, name: str, user_email: str | None) -> None:
     click.echo(secret)
 
 
-@cli.group()
+@click.group()
 def email() -> None:
     """The email channel."""
 
@@ -209,7 +209,7 @@ def email_poll(ctx: Context, mode: str) -> None:
             click.echo(line)
 
 
-@cli.group()
+@click.group()
 def route() -> None:
     """Routing decisions."""
 
@@ -226,7 +226,7 @@ def route_explain(ctx: Context, number: str) -> None:
             click.echo(line)
 
 
-@cli.group()
+@click.group()
 def intake() -> None:
     """Stored raw contacts (failed intake)."""
 
@@ -277,7 +277,7 @@ def intake_replay(ctx: Context, ids: tuple[int, ...], all_failed: bool) -> None:
         sys.exit(1)
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--directory",
     "directory_path",
@@ -300,3 +300,17 @@ def demo(ctx: Context, directory_path: str | None, tickets: int) -> None:
     path = Path(directory_path) if directory_path else None
     for line in prepare(ctx.runtime, directory=path, tickets=tickets):
         click.echo(line)
+
+
+COMMANDS: tuple[click.Command, ...] = (
+    serve,
+    worker,
+    db,
+    directory,
+    user,
+    token,
+    email,
+    route,
+    intake,
+    demo,
+)

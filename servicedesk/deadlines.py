@@ -79,7 +79,8 @@ def regional_queue(session: Session, ticket: Ticket) -> Queue | None:
         if o.kind == "regional_desk" and o.region_code == ticket.region_code
     ]
     national = [q for q, o in candidates if o.kind != "regional_desk"]
-    return (regional or national or [None])[0]
+    chosen = regional or national
+    return chosen[0] if chosen else None
 
 
 def return_overdue_forwards(runtime: Runtime) -> int:

@@ -12,13 +12,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from routing import (
     DEFAULT_OPENING_HOURS,
+    Audience,
     Directory,
     Expert,
+    Kind,
+    Language,
     Municipality,
     Names,
     OpeningHours,
@@ -26,6 +29,7 @@ from routing import (
     Queue,
     Region,
     Rule,
+    Topic,
     build_directory,
 )
 from servicedesk import directory_source
@@ -210,14 +214,28 @@ def load(session: Session, path: Path) -> LoadSummary:
                 "active": True,
             },
         )
-    for model, ids, kind in (
-        (RoutingRule, rule_ids, "rules"),
-        (QueueRow, queue_ids, "queues"),
-        (OrganizationRow, org_ids, "organizations"),
-    ):
-        for row in session.execute(select(model).where(model.active)).scalars():
-            key = row.id
-            if key not in ids:
+    active_rows: tuple[
+        tuple[list[RoutingRule] | list[QueueRow] | list[OrganizationRow], set[str], str], ...
+    ] = (
+        (
+            list(session.execute(select(RoutingRule).where(RoutingRule.active)).scalars()),
+            rule_ids,
+            "rules",
+        ),
+        (
+            list(session.execute(select(QueueRow).where(QueueRow.active)).scalars()),
+            queue_ids,
+            "queues",
+        ),
+        (
+            list(session.execute(select(OrganizationRow).where(OrganizationRow.active)).scalars()),
+            org_ids,
+            "organizations",
+        ),
+    )
+    for rows, ids, kind in active_rows:
+        for row in rows:
+            if row.id not in ids:
                 row.active = False
                 summary.count(summary.deactivated, kind)
     if summary.changed:
@@ -259,7 +277,7 @@ def _load_experts(
         if user.from_directory:
             for queue_id in current - wanted:
                 session.execute(
-                    QueueMember.__table__.delete().where(
+                    delete(QueueMember).where(
                         QueueMember.user_id == user.id, QueueMember.queue_id == queue_id
                     )
                 )
@@ -344,8 +362,8 @@ def build(session: Session) -> Directory:
         organizations=[
             Organization(
                 id=o.id,
-                kind=o.kind,
-                region=o.region_code,  # type: ignore[arg-type]
+                kind=Kind(o.kind),
+                region=o.region_code,
                 name=Names(o.name_fi, o.name_sv, o.name_en),
                 aliases=tuple(o.aliases or ()),
                 staff_email_domains=tuple(o.staff_email_domains or ()),
@@ -362,9 +380,9 @@ def build(session: Session) -> Directory:
             Queue(
                 id=q.id,
                 organization=q.organization_id,
-                audience=q.audience,  # type: ignore[arg-type]
-                topics=tuple(q.topics or ()),
-                languages=tuple(q.languages or ()),  # type: ignore[arg-type]
+                audience=Audience(q.audience),
+                topics=tuple(Topic(t) for t in q.topics or ()),
+                languages=tuple(Language(x) for x in q.languages or ()),
                 response_hours=q.response_hours,
                 phone=q.phone,
                 name=Names(q.name.get("fi", q.id), q.name.get("sv", ""), q.name.get("en", ""))
@@ -380,10 +398,10 @@ def build(session: Session) -> Directory:
                 name=u.name,
                 organization=u.organization_id or "",
                 queues=tuple(memberships.get(u.id, ())),
-                topics=tuple(u.topics or ()),  # type: ignore[arg-type]
-                languages=tuple(u.languages or ()),
+                topics=tuple(Topic(t) for t in u.topics or ()),
+                languages=tuple(Language(x) for x in u.languages or ()),
                 phone=u.phone,
-            )  # type: ignore[arg-type]
+            )
             for u in experts
             if u.organization_id
         ],

@@ -52,13 +52,12 @@ def desk_number(runtime: Runtime, ticket: Ticket) -> str:
 
 def thread_ids(session: Session, ticket: Ticket) -> list[str]:
     """Every Message-ID on the ticket, oldest first (for References)."""
-    return list(
-        session.execute(
-            select(Message.email_message_id)
-            .where(Message.ticket_id == ticket.id, Message.email_message_id.is_not(None))
-            .order_by(Message.id)
-        ).scalars()
-    )
+    ids = session.execute(
+        select(Message.email_message_id)
+        .where(Message.ticket_id == ticket.id, Message.email_message_id.is_not(None))
+        .order_by(Message.id)
+    ).scalars()
+    return [i for i in ids if i]
 
 
 def is_throttled(session: Session, runtime: Runtime, address: str) -> bool:

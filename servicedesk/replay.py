@@ -51,14 +51,14 @@ def replay(runtime: Runtime, ids: Sequence[int], *, all_failed: bool = False) ->
             outcome.failed += 1
             continue
         with runtime.db.session() as session:
-            record = session.get(IntakeRecord, record_id)
-            assert record is not None
+            stored = session.get(IntakeRecord, record_id)
+            assert stored is not None
             if applied is not None and applied.ticket is not None:
                 verb = "new ticket" if applied.created else "added to ticket"
                 outcome.lines.append(f"record {record_id}: {verb} {applied.ticket.number}")
-            elif record.status == IntakeStatus.FAILED:
-                outcome.lines.append(f"record {record_id}: failed again: {record.error}")
+            elif stored.status == IntakeStatus.FAILED:
+                outcome.lines.append(f"record {record_id}: failed again: {stored.error}")
                 outcome.failed += 1
             else:
-                outcome.lines.append(f"record {record_id}: {record.status} ({record.error or ''})")
+                outcome.lines.append(f"record {record_id}: {stored.status} ({stored.error or ''})")
     return outcome

@@ -61,6 +61,32 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return render_template("error.html", status=status, message=message), status
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def refuse_nul_characters() -> Any:
+    """A NUL character has no business in any text we keep, and PostgreSQL
+    refuses it: answer 400 before it gets anywhere near the database."""
+    if "\x00" in request.path or any(
+        "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)
+    ):
+        return error_response(400, "invalid", "the address contains a NUL character")
+    if request.form and any(
+        "\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)
+    ):
+        return error_response(400, "invalid", "the form contains a NUL character")
+    if request.is_json and _has_nul(request.get_json(silent=True)):
+        return error_response(400, "invalid", "the JSON contains a NUL character")
+    return None
+
+
 def install_error_handlers(app: Flask) -> None:
     @app.errorhandler(ServiceDeskError)
     def _ours(exc: ServiceDeskError) -> Any:

@@ -203,12 +203,8 @@ def apply(session: Session, runtime: Runtime, env: Envelope) -> Applied:
     msg = env.message
     contact = _upsert_contact(session, env)
     created = env.ticket is None
-    if created:
-        ticket = _new_ticket(session, runtime, env, contact)
-    else:
-        assert env.ticket is not None
-        ticket = session.get(Ticket, env.ticket.id)
-        assert ticket is not None
+    existing = session.get(Ticket, env.ticket.id) if env.ticket is not None else None
+    ticket = existing if existing is not None else _new_ticket(session, runtime, env, contact)
     is_bounce = msg.auto_kind == AutoKind.BOUNCE
     relays_answer = env.author is not None and not env.needs_review and not created
     direction = "inbound"

@@ -212,7 +212,8 @@ def assign(env: Envelope, ctx: Lookups) -> Envelope:
         decision.language,
         ctx.assignment_candidates(decision.queue_id),
     )
-    return replace(env, assignee_id=choice.user_id, assignment_reason=choice.reason)
+    assignee = int(choice.user_id) if choice.user_id is not None else None
+    return replace(env, assignee_id=assignee, assignment_reason=choice.reason)
 
 
 PIPELINE: tuple[Filter, ...] = (

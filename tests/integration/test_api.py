@@ -200,3 +200,10 @@ def test_healthz(client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json()["database"] == "up"
+
+
+def test_nul_characters_are_refused_not_crashed_on(api) -> None:
+    assert api.get("/tickets?queue=a%00b").status_code == 400
+    response = api.post("/enquiries", json={"body": "hei\u0000", "email": "n@example.org"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid"

@@ -1,0 +1,5 @@
+"""``python -m servicedesk`` is the ``servicedesk`` command."""
+
+from servicedesk.cli import main
+
+main()

@@ -1,0 +1,109 @@
+"""The outbox: one row, sent at most once; retried with backoff; failed
+for good on a permanent error or after the limit; swept when a job is lost."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from channels.errors import PermanentDeliveryError, TemporaryDeliveryError
+from servicedesk import jobs, outbox
+from servicedesk.models import OutboxItem, OutboxStatus
+from servicedesk.queueing import RecordingJobQueue
+
+
+def make_row(rt, session, to: str = "someone@example.org") -> int:
+    item = outbox.add(
+        session,
+        kind="test",
+        channel="email",
+        to_address=to,
+        now=rt.now(),
+        payload={
+            "subject": "Hei",
+            "text": "Viesti",
+            "from_address": "neuvonta@desk.test",
+            "message_id": f"test-{to}@desk.test",
+        },
+    )
+    session.commit()
+    return item.id
+
+
+def test_sent_once_even_when_delivered_twice(rt, session, mail) -> None:
+    item_id = make_row(rt, session)
+    assert outbox.deliver(rt, item_id) == OutboxStatus.SENT
+    assert outbox.deliver(rt, item_id) == OutboxStatus.SENT
+    assert len(mail.sent) == 1
+    row = session.get(OutboxItem, item_id, populate_existing=True)
+    assert row.sent_at is not None and row.attempts == 1
+
+
+def test_temporary_failure_is_retried_with_backoff(rt, session, mail) -> None:
+    item_id = make_row(rt, session)
+    mail.failure = TemporaryDeliveryError("451 try later", code="451")
+    assert outbox.deliver(rt, item_id) == OutboxStatus.PENDING
+    row = session.get(OutboxItem, item_id, populate_existing=True)
+    assert row.attempts == 1
+    assert row.last_error == "451 try later"
+    assert row.next_attempt_at >= rt.now() + timedelta(seconds=50)
+    # not due yet: the sweeper leaves it alone
+    assert item_id not in outbox.due_items(session, rt.now())
+    mail.failure = None
+    later = rt.now() + timedelta(minutes=2)
+    assert item_id in outbox.due_items(session, later)
+    assert outbox.deliver(rt, item_id) == OutboxStatus.SENT
+    assert len(mail.sent) == 1
+
+
+def test_permanent_failure_is_visible_and_not_retried(rt, session, mail) -> None:
+    item_id = make_row(rt, session)
+    mail.failure = PermanentDeliveryError("550 no such user", code="550")
+    assert outbox.deliver(rt, item_id) == OutboxStatus.FAILED
+    row = session.get(OutboxItem, item_id, populate_existing=True)
+    assert row.error_code == "550"
+    assert item_id not in outbox.due_items(session, rt.now() + timedelta(days=1))
+
+
+def test_gives_up_after_the_limit(rt, session, mail) -> None:
+    item_id = make_row(rt, session)
+    mail.failure = TemporaryDeliveryError("timeout")
+    status = None
+    for _ in range(outbox.MAX_ATTEMPTS):
+        session.execute(
+            OutboxItem.__table__.update()
+            .where(OutboxItem.id == item_id)
+            .values(next_attempt_at=rt.now())
+        )
+        session.commit()
+        status = outbox.deliver(rt, item_id)
+    assert status == OutboxStatus.FAILED
+
+
+def test_failed_row_can_be_retried_by_hand(rt, session, mail) -> None:
+    item_id = make_row(rt, session)
+    mail.failure = PermanentDeliveryError("550 mailbox full", code="550")
+    outbox.deliver(rt, item_id)
+    mail.failure = None
+    assert outbox.retry(session, item_id, rt.now())
+    session.commit()
+    assert outbox.deliver(rt, item_id) == OutboxStatus.SENT
+
+
+def test_sweeper_finds_rows_whose_job_was_lost(rt, session, mail) -> None:
+    item_id = make_row(rt, session)
+    # a worker claimed it and died: the lease runs out
+    claimed = outbox.claim(session, item_id, rt.now() - timedelta(minutes=10))
+    assert claimed is not None
+    assert outbox.claim(session, item_id, rt.now() - timedelta(minutes=9)) is None
+    queue = RecordingJobQueue()
+    rt.jobs = queue
+    assert jobs.sweep_outbox() >= 1
+    assert any(args == (item_id,) for _q, _f, args in queue.jobs)
+    queue.run_all()
+    assert (
+        session.execute(select(OutboxItem.status).where(OutboxItem.id == item_id)).scalar_one()
+        == OutboxStatus.SENT
+    )
+    assert len(mail.sent) == 1
