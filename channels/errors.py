@@ -1,11 +1,11 @@
 """Exceptions raised by the channel adapters.
 
-    ChannelError
-    ├── SignatureError          a webhook's signature did not verify
-    ├── ParseError              input that cannot be understood at all
-    └── DeliveryError           sending failed
-        ├── TemporaryDeliveryError   worth retrying (network, 5xx, 4xx SMTP)
-        └── PermanentDeliveryError   never worth retrying (opted out, invalid number, 5xx SMTP)
+ChannelError
+├── SignatureError          a webhook's signature did not verify
+├── ParseError              input that cannot be understood at all
+└── DeliveryError           sending failed
+    ├── TemporaryDeliveryError   worth retrying (network, 5xx, 4xx SMTP)
+    └── PermanentDeliveryError   never worth retrying (opted out, invalid number, 5xx SMTP)
 """
 
 from __future__ import annotations

@@ -1,53 +1,96 @@
-"""Mail into the pipeline: files (``email ingest``) and IMAP mailboxes
-(``email poll``).
+"""Raw mail into the intake pipeline, one message at a time.
 
-IMAP sync keeps UIDVALIDITY and the last UID per mailbox.  Each message is
-stored raw and taken through the pipeline before it is marked ``\\Seen``
-(and moved, when configured) and before the last UID moves on, so a poller
-killed at any point refetches and finds the stored record: every message
-becomes a ticket exactly once.  A message that cannot be parsed is kept as
-failed intake and the mailbox moves on past it.
+:func:`ingest` is what every mail goes through, whether it came from a file
+(``servicedesk email ingest``) or from an IMAP mailbox (``mail_sync``): the
+raw bytes are stored first, under their SHA-256, in their own transaction,
+and then taken through the pipeline.  The very same bytes fetched twice
+(two pollers, a poller killed before it could mark the message seen, a
+UIDVALIDITY resync, a file ingested again) find the stored record and make
+nothing new; a mail that cannot be parsed is kept as failed intake with its
+error (``servicedesk intake list``, ``intake replay``).  A crash while
+processing leaves the record ``received`` for the next attempt and is
+reported, never raised, so one bad message cannot stop a batch.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
-from channels.email.imap import ImapError, ImapMailbox, ImapSettings
-from channels.message import Channel
 from servicedesk.intake import pipeline
-from servicedesk.models import IntakeRecord, MailboxState
+from servicedesk.intake.apply import Applied
+from servicedesk.models import IntakeRecord, IntakeStatus, Ticket
 from servicedesk.runtime import Runtime
-from servicedesk.settings import MailboxSettings
 
 logger = logging.getLogger(__name__)
 
-IDLE_SECONDS = 9 * 60  # re-issue IDLE well inside the 29 minutes RFC 2177 allows
+STAFF_SOURCE = "staff"  # pipeline.decode gives mail from this source the staff audience
+FILE_SOURCE = "file"
+
+
+class Outcome(StrEnum):
+    """What became of one mail."""
+
+    CREATED = "created"  # a new ticket
+    ADDED = "added"  # a new message on an existing ticket
+    ALREADY = "already"  # these very bytes were taken in before
+    DUPLICATE = "duplicate"  # another copy of a message taken in before
+    IGNORED = "ignored"  # dropped on purpose (a mail loop, a stray delivery report)
+    FAILED = "failed"  # could not be parsed: kept as failed intake, replayable
+    PENDING = "pending"  # stored, but processing failed this time; retried later
+
+
+# Outcomes after which the mail is settled: a poller may mark it seen and move on.
+SETTLED = frozenset(
+    {
+        Outcome.CREATED,
+        Outcome.ADDED,
+        Outcome.ALREADY,
+        Outcome.DUPLICATE,
+        Outcome.IGNORED,
+        Outcome.FAILED,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
     name: str
     record_id: int
-    status: str
-    ticket_number: str | None
-    created: bool
-    detail: str
+    outcome: Outcome
+    ticket_number: str | None = None
+    subject: str = ""
+    detail: str = ""
 
     @property
-    def failed(self) -> int:
-        return 1 if self.status == "failed" else 0
+    def is_settled(self) -> bool:
+        return self.outcome in SETTLED
+
+    @property
+    def is_failure(self) -> bool:
+        """Whether an operator has to look at it (the command exits non-zero)."""
+        return self.outcome in {Outcome.FAILED, Outcome.PENDING}
+
+    def summary(self) -> str:
+        """One line for the log: ids only."""
+        ticket = f" ticket {self.ticket_number}" if self.ticket_number else ""
+        return f"{self.name}: {self.outcome.value} (intake record {self.record_id}){ticket}"
 
     def describe(self) -> str:
-        if self.ticket_number:
-            verb = "new ticket" if self.created else "added to ticket"
-            return f"{self.name}: {verb} {self.ticket_number} ({self.detail})"
-        return f"{self.name}: {self.status} (intake record {self.record_id}): {self.detail}"
+        """One line for the command's output: ids and subjects, never bodies."""
+        where = f"{self.name}: "
+        if self.outcome is Outcome.CREATED:
+            return f"{where}new ticket {self.ticket_number} ({self.subject})"
+        if self.outcome is Outcome.ADDED:
+            return f"{where}added to ticket {self.ticket_number} ({self.detail})"
+        if self.outcome is Outcome.ALREADY:
+            ticket = f" (ticket {self.ticket_number})" if self.ticket_number else ""
+            return f"{where}already taken in as intake record {self.record_id}{ticket}"
+        return f"{where}{self.outcome.value} (intake record {self.record_id}): {self.detail}"
 
 
 def raw_id(raw: bytes) -> str:
@@ -56,156 +99,90 @@ def raw_id(raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def ingest(runtime: Runtime, raw: bytes, *, name: str, source: str) -> IngestResult:
-    record_id, _is_new = pipeline.receive(
+def ingest(runtime: Runtime, raw: bytes, *, name: str, source: str = FILE_SOURCE) -> IngestResult:
+    """Store one raw mail and take it through the pipeline.  Raises only when
+    the raw bytes cannot even be stored (the database is down): then nothing
+    was taken in and the caller must not mark the mail as done."""
+    record_id, is_new = pipeline.receive(
         runtime,
-        channel=Channel.EMAIL,
+        channel="email",
         raw=raw,
         external_id=raw_id(raw),
         source=source,
         format=pipeline.RFC822,
     )
-    applied = pipeline.process_record(runtime, record_id)
+    applied: Applied | None = None
+    crash = ""
+    try:
+        applied = pipeline.process_record(runtime, record_id)
+    except Exception as exc:  # kept on the record (attempts, error); the next poll retries
+        # The first line only: database errors go on to quote the statement
+        # and its parameters, which may hold the mail's text.
+        first_line = (str(exc).splitlines() or [""])[0][:300]
+        crash = f"{type(exc).__name__}: {first_line}"
+        logger.warning("mail %s (intake record %s) not processed: %s", name, record_id, crash)
+    return _result(runtime, record_id, name=name, applied=applied, is_new=is_new, crash=crash)
+
+
+def _result(
+    runtime: Runtime,
+    record_id: int,
+    *,
+    name: str,
+    applied: Applied | None,
+    is_new: bool,
+    crash: str,
+) -> IngestResult:
     with runtime.db.session() as session:
         record = session.get(IntakeRecord, record_id)
-        assert record is not None
-        number = None
-        subject = ""
-        if record.ticket_id is not None:
-            from servicedesk.models import Ticket
+        if record is None:  # pragma: no cover - a record is never deleted
+            return IngestResult(name, record_id, Outcome.PENDING, detail="record vanished")
+        ticket = session.get(Ticket, record.ticket_id) if record.ticket_id else None
+        number = ticket.number if ticket else None
+        subject = ticket.subject if ticket else ""
+        status = record.status
+        error = ((record.error or "").splitlines() or [""])[0][:300]
+    if status == IntakeStatus.FAILED:
+        # Unparseable, or crashed too often (pipeline.MAX_ATTEMPTS): kept
+        # for an operator, and no reason to hold up the mail after it.
+        return IngestResult(name, record_id, Outcome.FAILED, None, "", error)
+    if crash or status == IntakeStatus.RECEIVED:
+        # Not through the pipeline yet: this attempt crashed, or another
+        # process holds the record right now.
+        detail = crash or "being processed by another process"
+        return IngestResult(name, record_id, Outcome.PENDING, number, subject, detail)
+    if applied is None and not is_new:
+        return IngestResult(name, record_id, Outcome.ALREADY, number, subject)
+    if status == IntakeStatus.DUPLICATE:
+        return IngestResult(name, record_id, Outcome.DUPLICATE, number, subject, error)
+    if status == IntakeStatus.IGNORED:
+        return IngestResult(name, record_id, Outcome.IGNORED, None, "", error)
+    if applied is None or applied.ticket is None:
+        return IngestResult(name, record_id, Outcome.ALREADY, number, subject)
+    if applied.created:
+        return IngestResult(name, record_id, Outcome.CREATED, number, subject)
+    reason = "a message of the ticket"
+    if applied.message is not None and applied.message.direction == "note":
+        reason = "an internal note" + (" for review" if applied.message.needs_review else "")
+    return IngestResult(name, record_id, Outcome.ADDED, number, subject, reason)
 
-            ticket = session.get(Ticket, record.ticket_id)
-            number = ticket.number if ticket else None
-            subject = ticket.subject if ticket else ""
-        return IngestResult(
-            name=name,
-            record_id=record_id,
-            status=record.status,
-            ticket_number=number,
-            created=bool(applied and applied.created),
-            detail=subject if number else (record.error or ""),
-        )
+
+def mail_files(paths: Iterable[Path]) -> list[Path]:
+    """The files named, with a folder standing for the files in it (sorted)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.iterdir() if p.is_file()))
+        else:
+            found.append(path)
+    return found
 
 
 def ingest_files(
-    runtime: Runtime, paths: Sequence[Path], *, source: str = "file"
+    runtime: Runtime, paths: Sequence[Path], *, source: str = FILE_SOURCE
 ) -> list[IngestResult]:
-    results = []
-    for path in paths:
-        files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            results.append(ingest(runtime, file.read_bytes(), name=str(file), source=source))
-    return results
-
-
-def imap_settings(mailbox: MailboxSettings) -> ImapSettings:
-    return ImapSettings(
-        host=mailbox.host,
-        port=mailbox.port,
-        user=mailbox.user,
-        password=mailbox.password,
-        ssl=mailbox.ssl,
-        starttls=mailbox.starttls,
-        folder=mailbox.folder,
-        processed_folder=mailbox.processed_folder,
-    )
-
-
-def _state(runtime: Runtime, name: str) -> tuple[int | None, int]:
-    with runtime.db.transaction() as session:
-        state = session.get(MailboxState, name)
-        if state is None:
-            state = MailboxState(name=name, uidvalidity=None, last_uid=0, updated_at=runtime.now())
-            session.add(state)
-        return state.uidvalidity, state.last_uid
-
-
-def _save_state(runtime: Runtime, name: str, uidvalidity: int, last_uid: int) -> None:
-    with runtime.db.transaction() as session:
-        state = session.get(MailboxState, name)
-        assert state is not None
-        state.uidvalidity = uidvalidity
-        state.last_uid = last_uid
-        state.updated_at = runtime.now()
-
-
-def sync(runtime: Runtime, mailbox: MailboxSettings, box: ImapMailbox) -> list[str]:
-    """Bring one selected mailbox up to date; returns a line per message."""
-    uidvalidity, _highest = box.select()
-    known_validity, last_uid = _state(runtime, mailbox.name)
-    if known_validity is not None and known_validity != uidvalidity:
-        logger.warning(
-            "mailbox %s: UIDVALIDITY changed (%s → %s), resyncing",
-            mailbox.name,
-            known_validity,
-            uidvalidity,
-        )
-        last_uid = 0
-    lines: list[str] = []
-    source = "staff" if mailbox.audience == "staff" else mailbox.name
-    for uid, raw in box.fetch(box.uids_after(last_uid)):
-        result = ingest(runtime, raw, name=f"{mailbox.name}#{uid}", source=source)
-        if result.status == "received":
-            # Stored but not processed (the database hiccuped): stop here and
-            # come back; the record is kept, nothing is lost or skipped.
-            lines.append(result.describe())
-            break
-        box.mark_seen(uid)
-        if mailbox.processed_folder:
-            box.move_processed(uid)
-        _save_state(runtime, mailbox.name, uidvalidity, uid)
-        last_uid = uid
-        lines.append(result.describe())
-    if known_validity != uidvalidity:
-        _save_state(runtime, mailbox.name, uidvalidity, last_uid)
-    return lines
-
-
-def poll_once(runtime: Runtime) -> list[str]:
-    lines = []
-    for mailbox in runtime.settings.mailboxes():
-        with ImapMailbox(imap_settings(mailbox)) as box:
-            lines.extend(sync(runtime, mailbox, box))
-    return lines
-
-
-def _backoff(attempt: int) -> float:
-    return min(300.0, 2.0 ** min(attempt, 8))
-
-
-def watch(runtime: Runtime, mailbox: MailboxSettings) -> Iterator[list[str]]:
-    """Stay connected with IDLE; reconnect with backoff when the connection
-    dies.  Yields after every sync (tests and the CLI loop use it)."""
-    attempt = 0
-    while True:
-        try:
-            with ImapMailbox(imap_settings(mailbox)) as box:
-                attempt = 0
-                while True:
-                    yield sync(runtime, mailbox, box)
-                    box.idle_wait(IDLE_SECONDS)
-        except (ImapError, OSError) as exc:
-            attempt += 1
-            delay = _backoff(attempt)
-            logger.warning(
-                "mailbox %s: connection lost (%s); reconnecting in %.0f s", mailbox.name, exc, delay
-            )
-            time.sleep(delay)
-
-
-def poll_forever(runtime: Runtime) -> None:
-    import threading
-
-    def run(mailbox: MailboxSettings) -> None:
-        for lines in watch(runtime, mailbox):
-            for line in lines:
-                logger.info("%s", line)
-
-    threads = [
-        threading.Thread(target=run, args=(m,), name=f"imap-{m.name}", daemon=True)
-        for m in runtime.settings.mailboxes()
+    """``servicedesk email ingest``: every file through :func:`ingest`."""
+    return [
+        ingest(runtime, file.read_bytes(), name=str(file), source=source)
+        for file in mail_files(paths)
     ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from channels.errors import DeliveryError, PermanentDeliveryError
 from channels.message import Attachment as OutboundAttachment
 from channels.message import Channel, OutboundMessage
+from servicedesk import audit, sms_consent
 from servicedesk.models import Attachment, Message, OutboxItem, OutboxStatus
 from servicedesk.queueing import OUTBOUND
 from servicedesk.runtime import Runtime
@@ -31,6 +32,8 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 DELIVER_JOB = "servicedesk.jobs.deliver_outbox"
 LEASE = timedelta(minutes=5)
+#: Twilio's "the recipient has opted out" (they sent STOP).
+TWILIO_UNSUBSCRIBED = "21610"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -135,6 +138,20 @@ def _set_message_status(
             message.external_id = item.provider_id
 
 
+def _note_unsubscribed(session: Session, item: OutboxItem, now: datetime) -> None:
+    """Twilio blocks the number (its owner sent STOP, perhaps before we knew
+    them): mark it opted out, so nothing more is queued for it."""
+    identity = sms_consent.phone_identity(session, item.to_address)
+    if identity is not None:
+        sms_consent.opt_out(
+            session,
+            identity,
+            at=now,
+            reason=f"Twilio refused an SMS with error 21610: {item.to_address} has opted out",
+            actor=audit.SYSTEM,
+        )
+
+
 def deliver(runtime: Runtime, item_id: int) -> str:
     """Send one outbox row; returns the row's status afterwards."""
     with runtime.db.session() as session:
@@ -157,6 +174,8 @@ def deliver(runtime: Runtime, item_id: int) -> str:
             if permanent:
                 item.status = OutboxStatus.FAILED
                 _set_message_status(session, item, "failed", str(exc))
+                if item.channel == Channel.SMS and exc.code == TWILIO_UNSUBSCRIBED:
+                    _note_unsubscribed(session, item, now)
                 logger.warning("outbox %s failed for good: %s", item.id, exc)
             else:
                 item.status = OutboxStatus.PENDING

@@ -78,9 +78,7 @@ def refuse_nul_characters() -> Any:
         "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)
     ):
         return error_response(400, "invalid", "the address contains a NUL character")
-    if request.form and any(
-        "\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)
-    ):
+    if request.form and any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
         return error_response(400, "invalid", "the form contains a NUL character")
     if request.is_json and _has_nul(request.get_json(silent=True)):
         return error_response(400, "invalid", "the JSON contains a NUL character")

@@ -6,15 +6,16 @@ intake record marked processed."""
 
 from __future__ import annotations
 
+import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from channels.email.quote import split_quoted
 from channels.message import AutoKind, Channel, InboundMessage
-from servicedesk import audit, deadlines, notify, outbox
+from servicedesk import audit, deadlines, notify, outbox, sms_consent
 from servicedesk.errors import DeliveryRefusedError
 from servicedesk.intake.envelope import Envelope
 from servicedesk.intake.filters import normalise_phone
@@ -33,6 +34,9 @@ from servicedesk.models import (
 )
 from servicedesk.numbering import next_number
 from servicedesk.runtime import Runtime
+
+#: Call outcomes that leave the caller waiting for a call back.
+CALLBACK_OUTCOMES = frozenset({"missed", "voicemail"})
 
 
 @dataclass
@@ -160,24 +164,126 @@ def _record_call(session: Session, env: Envelope, ticket: Ticket, message: Messa
     record.from_number = env.sender or env.message.sender_address
     record.to_number = env.message.recipient_address
     record.audience = env.audience
-    record.language = call.language
-    record.municipality_heard = call.municipality_heard
-    record.duration_seconds = call.duration_seconds
     record.outcome = call.outcome
-    record.answered_by = call.answered_by
-    record.recording_url = call.recording_url
-    record.region_code = ticket.region_code
-    record.queue_id = ticket.queue_id
+    # The phone flow keeps the call's state in this row while the call
+    # runs, and Twilio's status and recording callbacks may arrive before
+    # or after this job: what they wrote is not overwritten with nothing.
+    record.language = call.language or record.language
+    record.municipality_heard = call.municipality_heard or record.municipality_heard
+    if record.duration_seconds is None:
+        record.duration_seconds = call.duration_seconds
+    record.answered_by = call.answered_by or record.answered_by
+    record.recording_url = call.recording_url or record.recording_url
+    record.region_code = record.region_code or ticket.region_code
+    record.queue_id = record.queue_id or ticket.queue_id
+
+
+def _needs_callback(env: Envelope) -> bool:
+    call = env.message.call
+    return (
+        env.message.channel == Channel.PHONE
+        and call is not None
+        and call.outcome in CALLBACK_OUTCOMES
+    )
+
+
+def _request_callback(session: Session, env: Envelope, ticket: Ticket) -> None:
+    """A missed call or a voicemail: an internal note saying whom to call,
+    and the event that puts the call back on the queue's list."""
+    call = env.message.call
+    assert call is not None
+    what = "left a voicemail" if call.outcome == "voicemail" else "called and nobody answered"
+    number = env.sender if env.sender_kind == "phone" else None
+    if number:
+        text = f"Call back {number}: the caller {what}."
+    else:
+        text = f"The caller {what} with their number hidden: no call back is possible."
+    if call.recording_url:
+        text += f"\nRecording: {call.recording_url}"
+    session.add(
+        Message(
+            ticket_id=ticket.id,
+            direction="note",
+            channel=Channel.PHONE.value,
+            sender="phone line",
+            sender_name="Phone line",
+            body_text=text,
+            is_public=False,
+            created_at=env.received_at,
+        )
+    )
+    if number:
+        audit.record(
+            session,
+            ticket.id,
+            audit.INTAKE,
+            "callback_requested",
+            f"the caller {what}; call back {number}",
+            {
+                "number": number,
+                "outcome": call.outcome,
+                "call_sid": call.call_sid,
+                "queue": ticket.queue_id,
+                "recording_url": call.recording_url,
+            },
+            at=env.received_at,
+        )
+
+
+def _record_sms_opt(session: Session, env: Envelope) -> None:
+    """STOP or START by SMS: the number's opt-out flag, with its event on
+    the contact's latest ticket.  A number we did not know yet becomes a
+    contact, so the opt-out holds when it later writes or fills in a form."""
+    if env.sender is None:
+        return
+    _upsert_contact(session, env)
+    session.flush()
+    identity = sms_consent.phone_identity(session, env.sender)
+    if identity is None:
+        return
+    keyword = env.message.text.strip()[:20]
+    if env.sms_opt == "stop":
+        sms_consent.opt_out(
+            session,
+            identity,
+            at=env.received_at,
+            reason=f"the contact sent {keyword!r} by SMS: no SMS is sent to {env.sender}",
+        )
+    else:
+        sms_consent.opt_in(
+            session,
+            identity,
+            at=env.received_at,
+            reason=f"the contact sent {keyword!r} by SMS: SMS may be sent to {env.sender} again",
+        )
+
+
+_DIAGNOSTIC = re.compile(r"^\s*Diagnostic-Code:\s*(?:[\w-]+\s*;\s*)?(.+)$", re.I | re.M)
+_STATUS = re.compile(r"^\s*Status:\s*([245]\.\d{1,3}\.\d{1,3})\b", re.I | re.M)
+
+
+def bounce_reason(text: str) -> str:
+    """What the receiving server said, from a delivery report's text."""
+    found = _DIAGNOSTIC.search(text) or _STATUS.search(text)
+    detail = " ".join(found.group(1).split())[:300] if found else ""
+    return "the receiving mail server returned it" + (f": {detail}" if detail else "")
 
 
 def _mark_bounced(session: Session, env: Envelope, ticket: Ticket) -> None:
+    """A delivery report: the outbound message it reports on is failed,
+    with the server's words as the error anyone looking at the ticket sees."""
     ids = [i.strip("<>") for i in env.message.bounced_message_ids]
     if not ids:
         return
+    reason = bounce_reason(env.message.text)
     session.execute(
         update(Message)
-        .where(Message.ticket_id == ticket.id, Message.email_message_id.in_(ids))
-        .values(delivery_status="failed", delivery_error="the receiving mail server returned it")
+        .where(
+            Message.ticket_id == ticket.id,
+            Message.email_message_id.in_(ids),
+            Message.direction == "outbound",
+        )
+        .values(delivery_status="failed", delivery_error=reason)
         .execution_options(synchronize_session=False)
     )
     audit.record(
@@ -186,12 +292,19 @@ def _mark_bounced(session: Session, env: Envelope, ticket: Ticket) -> None:
         audit.INTAKE,
         "delivery_failed",
         "a delivery report says our message could not be delivered",
-        {"message_ids": ids},
+        {"message_ids": ids, "error": reason},
     )
 
 
 def apply(session: Session, runtime: Runtime, env: Envelope) -> Applied:
     record = session.get(IntakeRecord, env.intake_record_id) if env.intake_record_id else None
+    if env.sms_opt is not None:
+        _record_sms_opt(session, env)
+        if record is not None:
+            record.status = IntakeStatus.PROCESSED
+            record.error = None
+            record.processed_at = runtime.now()
+        return Applied(ticket=None, message=None, created=False, stop_reason=env.stop_reason)
     if env.stop_reason is not None:
         if record is not None:
             duplicate = env.stop_reason.startswith("duplicate")
@@ -200,6 +313,13 @@ def apply(session: Session, runtime: Runtime, env: Envelope) -> Applied:
             record.processed_at = runtime.now()
         return Applied(ticket=None, message=None, created=False, stop_reason=env.stop_reason)
 
+    if env.ticket is None and _needs_callback(env):
+        # A call back is for whoever in the queue is free first.
+        env = replace(
+            env,
+            assignee_id=None,
+            assignment_reason="a call back: left unassigned in the queue for whoever is free first",
+        )
     msg = env.message
     contact = _upsert_contact(session, env)
     created = env.ticket is None
@@ -331,12 +451,15 @@ def apply(session: Session, runtime: Runtime, env: Envelope) -> Applied:
                 )
                 ticket.status = target.value
 
+    if _needs_callback(env):
+        _request_callback(session, env, ticket)
+
     outbound: list[Message] = []
     if created and not env.suppress_auto_replies:
         ack = notify.acknowledge(session, runtime, ticket)
         if ack is not None:
             outbound.append(ack)
-    if created and ticket.queue_id:
+    if created and ticket.queue_id and not env.suppress_auto_replies:
         notify.notify_routed(
             session, runtime, ticket, msg.text[:4000], ticket.routing.get("reasons", [])
         )
@@ -357,8 +480,16 @@ def _relay_answer(
     (quoted history folded away) goes to the contact on the ticket's channel."""
     author = session.get(User, env.author.id) if env.author else None
     visible, _quoted = split_quoted(env.message.text)
+    session.flush()  # the reply's attachments need their ids
+    files = session.execute(
+        select(Attachment.id).where(Attachment.message_id == message.id, ~Attachment.is_inline)
+    ).scalars()
     try:
-        reply = notify.queue_reply(session, runtime, ticket, visible, author=author)
+        if not visible.strip():
+            raise DeliveryRefusedError("the reply had no text of its own to send")
+        reply = notify.queue_reply(
+            session, runtime, ticket, visible, author=author, attachment_ids=list(files)
+        )
     except DeliveryRefusedError as exc:
         message.direction = "note"
         message.needs_review = True

@@ -84,6 +84,8 @@ class Envelope:
     sender: str | None = None
     contact: ContactRef | None = None
     stop_reason: str | None = None
+    # "stop" or "start": an SMS that was only Twilio's opt keyword.
+    sms_opt: str | None = None
     ticket: TicketRef | None = None
     follow_up_of: TicketRef | None = None
     thread_reason: str = ""

@@ -15,8 +15,9 @@ from datetime import timedelta
 import phonenumbers
 
 from channels.message import AutoKind, Channel
+from channels.sms import OptKeyword, opt_keyword
 from routing import RoutingRequest, choose_assignee, decide
-from servicedesk.intake.envelope import Envelope, Lookups
+from servicedesk.intake.envelope import Envelope, Lookups, TicketRef
 from servicedesk.intake.masking import mask_identity_codes
 from servicedesk.lifecycle import TicketStatus
 
@@ -68,18 +69,36 @@ def identify_sender(env: Envelope, ctx: Lookups) -> Envelope:
     )
 
 
-def screen_automatic(env: Envelope, ctx: Lookups) -> Envelope:
-    """Loops, auto-replies and bounces: never answered automatically; our own
-    mail coming back is dropped; an out-of-office joins without reopening."""
+def screen_opt_keywords(env: Envelope, ctx: Lookups) -> Envelope:
+    """An SMS that is only Twilio's STOP or START word changes whether the
+    number gets SMS (``apply`` writes it) and makes no ticket.  Twilio
+    itself confirms the keyword to the sender and blocks or unblocks the
+    number, so nothing is answered here.  HELP, or a STOP inside a longer
+    text, is a message for an agent."""
     msg = env.message
-    if msg.channel == Channel.EMAIL and msg.external_id.lower().endswith(
-        "@" + ctx.own_message_domain().lower()
-    ):
-        return replace(env, stop_reason="our own message came back (mail loop)")
-    if msg.auto_kind == AutoKind.NONE:
+    if msg.channel != Channel.SMS or env.sender_kind != "phone" or not env.sender:
         return env
-    reasons = (f"marked by the sender's system as {msg.auto_kind.value.replace('_', ' ')}",)
+    keyword = opt_keyword(msg.text)
+    if keyword is None or keyword is OptKeyword.HELP:
+        return env
+    direction = "out of" if keyword is OptKeyword.STOP else "back in to"
+    return replace(
+        env,
+        sms_opt=keyword.value,
+        stop_reason=f"SMS keyword {msg.text.strip()[:20]!r}: the number opts {direction} SMS",
+    )
+
+
+def screen_automatic(env: Envelope, ctx: Lookups) -> Envelope:
+    """Loops, auto-replies and bounces: nothing automatic ever answers them.
+    A delivery report joins the ticket of the message it reports on and
+    makes no ticket of its own; our own mail coming back is dropped; mail
+    from one of our desk addresses is taken in but never answered; an
+    out-of-office or auto-reply joins its thread without reopening it."""
+    msg = env.message
     if msg.auto_kind == AutoKind.BOUNCE:
+        # Before the own-domain check: a report written by our own mail
+        # server may well carry a Message-ID of our domain.
         bounced = ctx.ticket_by_email_message_id(msg.bounced_message_ids)
         if bounced is None:
             return replace(env, stop_reason="delivery report about a message we did not send")
@@ -89,13 +108,25 @@ def screen_automatic(env: Envelope, ctx: Lookups) -> Envelope:
             thread_reason="delivery report about our message",
             suppress_auto_replies=True,
             keeps_status=True,
-            loop_reasons=reasons,
+            loop_reasons=("a delivery status report (bounce)",),
         )
+    if msg.channel == Channel.EMAIL and msg.external_id.lower().endswith(
+        "@" + ctx.own_message_domain().lower()
+    ):
+        return replace(env, stop_reason="our own message came back (mail loop)")
+    reasons: list[str] = []
+    if msg.auto_kind != AutoKind.NONE:
+        reasons.append(f"marked by the sender's system as {msg.auto_kind.value.replace('_', ' ')}")
+    if msg.channel == Channel.EMAIL and env.sender and ctx.desk_audience(msg.channel, env.sender):
+        # An answer to our own address would come straight back in.
+        reasons.append("sent from one of our own desk addresses")
+    if not reasons:
+        return env
     return replace(
         env,
         suppress_auto_replies=True,
         keeps_status=msg.auto_kind in {AutoKind.OUT_OF_OFFICE, AutoKind.AUTO_REPLY},
-        loop_reasons=reasons,
+        loop_reasons=tuple(reasons),
     )
 
 
@@ -120,16 +151,26 @@ def find_thread(env: Envelope, ctx: Lookups) -> Envelope:
     if env.ticket is not None:
         return env
     msg = env.message
-    found, reason = None, ""
+    joinable: list[tuple[TicketRef, str]] = []
     for number in TICKET_TAG.findall(msg.subject):
         ticket = ctx.ticket_by_number(number)
         if ticket is not None and _may_join(env, ticket.contact_id, ctx):
-            found, reason = ticket, f"ticket number [#{number}] in the subject"
-            break
-    if found is None and msg.references:
+            joinable.append((ticket, f"ticket number [#{number}] in the subject"))
+    if msg.references:
         ticket = ctx.ticket_by_email_message_id(msg.references)
         if ticket is not None and _may_join(env, ticket.contact_id, ctx):
-            found, reason = ticket, "a reply to a message of the ticket"
+            joinable.append((ticket, "a reply to a message of the ticket"))
+        elif ticket is not None and not joinable:
+            # Our Message-IDs cannot be guessed: whoever quotes one holds a
+            # mail of this thread (a notification forwarded, a reply-all).
+            # Their mail is kept on the ticket for an agent, not answered,
+            # and lets them see nothing.
+            return _held_for_review(env, ticket, "a reply to a message of the ticket by a stranger")
+    # An open ticket wins over a closed one (the sort keeps the order
+    # otherwise): a follow-up's subject still carries the closed ticket's
+    # tag beside its own.
+    joinable.sort(key=lambda pair: pair[0].status == TicketStatus.CLOSED)
+    found, reason = joinable[0] if joinable else (None, "")
     if found is None and msg.channel == Channel.PHONE and msg.call is not None:
         found = ctx.ticket_by_call_sid(msg.call.call_sid)
         reason = "the same call" if found else ""
@@ -145,21 +186,38 @@ def find_thread(env: Envelope, ctx: Lookups) -> Envelope:
     if found is None:
         return env
     if found.status == TicketStatus.CLOSED:
+        if env.sender_kind == "email" and ctx.user_by_email(env.sender or ""):
+            # Staff writing about a closed ticket is not a new enquiry.
+            return _held_for_review(env, found, f"{reason}; staff wrote about a closed ticket")
         return replace(env, follow_up_of=found, thread_reason=f"{reason}; that ticket is closed")
     if found.audience != env.audience and env.message.hints.audience is None:
         return replace(env, ticket=found, audience=found.audience, thread_reason=reason)
     return replace(env, ticket=found, thread_reason=reason)
 
 
+def _held_for_review(env: Envelope, ticket: TicketRef, reason: str) -> Envelope:
+    return replace(
+        env,
+        ticket=ticket,
+        thread_reason=reason + "; kept as an internal note for review",
+        needs_review=True,
+        keeps_status=True,
+        suppress_auto_replies=True,
+    )
+
+
 def identify_author(env: Envelope, ctx: Lookups) -> Envelope:
     """A reply by email from a console user: the expert's answer when they
     belong to the ticket's organisation (or work every desk), otherwise an
-    internal note flagged for review."""
+    internal note flagged for review.  Their out-of-office or any other
+    automatic mail is never relayed as an answer."""
     if env.ticket is None or env.sender_kind != "email" or not env.sender:
         return env
     user = ctx.user_by_email(env.sender)
     if user is None:
         return env
+    if env.message.auto_kind != AutoKind.NONE:
+        return replace(env, author=user, needs_review=True)
     national = user.role in {"admin", "agent", "helpdesk"}
     if national or (user.organization_id and user.organization_id == env.ticket.organization_id):
         return replace(env, author=user)
@@ -218,6 +276,7 @@ def assign(env: Envelope, ctx: Lookups) -> Envelope:
 
 PIPELINE: tuple[Filter, ...] = (
     identify_sender,
+    screen_opt_keywords,
     screen_automatic,
     drop_duplicates,
     find_thread,

@@ -8,3 +8,5 @@ from servicedesk.extensions import csrf
 
 webhooks = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 csrf.exempt(webhooks)
+
+from servicedesk.webhooks import sms, voice  # noqa: E402,F401  (registers the routes)
