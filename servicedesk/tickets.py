@@ -1,16 +1,18 @@
 """What people do to tickets: reply, note, change status, assign, forward,
-merge, link, log a call.  Each change writes its audit event in the same
-transaction; the caller commits and then runs ``after_commit``."""
+merge, link, log a call, retry a failed delivery.  Each change writes its
+audit event in the same transaction; the caller commits and then runs
+``after_commit``.  Merging and linking (relations between two tickets) live
+in ``ticket_links`` and are re-exported here."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, contains_eager
 
-from servicedesk import access, audit, deadlines, notify
+from servicedesk import access, audit, auto_notices, deadlines, feedback, notify, outbox
 from servicedesk.audit import Actor
 from servicedesk.errors import ConflictError, NotFoundError, ValidationError
 from servicedesk.lifecycle import ACTIVE, TicketStatus, check_move, status_after_agent_reply
@@ -18,12 +20,16 @@ from servicedesk.models import (
     AuditEvent,
     CallRecord,
     Message,
+    Organization,
+    OutboxItem,
+    OutboxStatus,
     Queue,
     Ticket,
-    TicketLink,
     User,
 )
 from servicedesk.runtime import Runtime
+from servicedesk.ticket_links import link as link
+from servicedesk.ticket_links import merge as merge
 
 PRIORITIES = ("low", "normal", "high")
 MAX_BODY = 100_000
@@ -44,6 +50,11 @@ def change_status(
     session: Session, ticket: Ticket, target: str, user: User | None, reason: str, now: datetime
 ) -> None:
     goal = check_move(ticket.status, target)
+    if goal is TicketStatus.RESOLVED:
+        # Issue 7: the "resolved" notice with the satisfaction survey link.
+        # Before the audit event below, because queueing a message flushes
+        # and callers may still relabel that (pending) event.
+        feedback.on_resolved(session, None, ticket, now=now)
     audit.record(
         session,
         ticket.id,
@@ -176,6 +187,11 @@ def forward(
         )
     if queue.id == ticket.queue_id:
         raise ValidationError("the ticket is already in that queue", field="queue")
+    if user is not None and queue.id not in {q.id for q in forward_targets(session, user, ticket)}:
+        raise ValidationError(
+            f"you may forward only to your own organisation or back to a desk, not {queue_id}",
+            field="queue",
+        )
     now = runtime.now()
     audit.record(
         session,
@@ -213,97 +229,37 @@ def forward(
         + (f": {note.strip()}" if note.strip() else "")
     ]
     notify.notify_routed(session, runtime, ticket, first.body_text[:4000] if first else "", reasons)
+    # Issue 7: an applicant is told when an institution now has the question.
+    auto_notices.tell_forwarded(session, runtime, ticket)
 
 
-def merge(
-    session: Session, source: Ticket, target: Ticket, user: User | None, now: datetime
-) -> None:
-    """Move every message of ``source`` into ``target`` and close ``source``
-    with a link to it; both tickets get the event."""
-    if source.id == target.id:
-        raise ValidationError("a ticket cannot be merged into itself", field="ticket")
-    if source.audience != target.audience:
-        raise ValidationError("applicant and staff tickets cannot be merged", field="ticket")
-    if target.status == TicketStatus.CLOSED:
-        raise ConflictError("the ticket to merge into is closed", field="ticket")
-    moved = session.execute(
-        update(Message)
-        .where(Message.ticket_id == source.id)
-        .values(ticket_id=target.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    session.execute(
-        update(CallRecord)
-        .where(CallRecord.ticket_id == source.id)
-        .values(ticket_id=target.id)
-        .execution_options(synchronize_session=False)
-    )
-    session.add(TicketLink(ticket_id=source.id, other_ticket_id=target.id, kind="merged"))
-    audit.record(
-        session,
-        source.id,
-        _actor(user),
-        "merged_into",
-        f"merged into {target.number}",
-        {"into": target.number, "messages": moved},
-        at=now,
-    )
-    audit.record(
-        session,
-        target.id,
-        _actor(user),
-        "merged_from",
-        f"{source.number} merged here",
-        {"from": source.number, "messages": moved},
-        at=now,
-    )
-    source.merged_into_id = target.id
-    if source.status != TicketStatus.CLOSED:
-        audit.record(
-            session,
-            source.id,
-            _actor(user),
-            "status_changed",
-            f"merged into {target.number}",
-            {"from": source.status, "to": "closed"},
-            at=now,
+# Where someone who may not forward anywhere (an expert, a super-user) can
+# still send a ticket: their own organisation's queues, or back to a desk
+# (tier 1 escalates to the national staff helpdesk, an institution hands a
+# question that is not theirs back to the regional or national desk).
+DESK_KINDS = ("national_desk", "regional_desk", "staff_helpdesk")
+
+
+def forward_targets(session: Session, user: User | None, ticket: Ticket) -> list[Queue]:
+    """The active queues ``user`` may forward ``ticket`` to, in directory order."""
+    rows = session.execute(
+        select(Queue, Organization)
+        .join(Organization, Organization.id == Queue.organization_id)
+        .options(contains_eager(Queue.organization))
+        .where(Queue.active, Organization.active, Queue.audience == ticket.audience)
+        .order_by(Organization.position, Organization.id, Queue.position, Queue.id)
+    ).all()
+    anywhere = user is None or access.can_forward_anywhere(user)
+    return [
+        queue
+        for queue, organization in rows
+        if queue.id != ticket.queue_id
+        and (
+            anywhere
+            or organization.kind in DESK_KINDS
+            or (user is not None and organization.id == user.organization_id)
         )
-        source.status = TicketStatus.CLOSED
-        source.closed_at = now
-    source.updated_at = target.updated_at = now
-
-
-def link(session: Session, ticket: Ticket, other: Ticket, user: User | None, now: datetime) -> None:
-    if ticket.id == other.id:
-        raise ValidationError("a ticket cannot be linked to itself", field="ticket")
-    exists = session.execute(
-        select(TicketLink.id).where(
-            TicketLink.ticket_id == ticket.id,
-            TicketLink.other_ticket_id == other.id,
-            TicketLink.kind == "related",
-        )
-    ).first()
-    if exists:
-        return
-    session.add(TicketLink(ticket_id=ticket.id, other_ticket_id=other.id, kind="related"))
-    audit.record(
-        session,
-        ticket.id,
-        _actor(user),
-        "linked",
-        f"related to {other.number}",
-        {"other": other.number},
-        at=now,
-    )
-    audit.record(
-        session,
-        other.id,
-        _actor(user),
-        "linked",
-        f"related to {ticket.number}",
-        {"other": ticket.number},
-        at=now,
-    )
+    ]
 
 
 def change_fields(
@@ -389,6 +345,38 @@ def log_call(
         ticket.first_response_at = now
     ticket.updated_at = now
     return message
+
+
+def retry_delivery(
+    session: Session, ticket: Ticket, message: Message, user: User | None, now: datetime
+) -> list[int]:
+    """Put the failed outbox rows of ``message`` back for sending (an agent's
+    "try again"); returns their ids for ``outbox.dispatch`` after commit."""
+    if message.ticket_id != ticket.id:
+        raise NotFoundError("no such message on this ticket")
+    failed = list(
+        session.execute(
+            select(OutboxItem.id).where(
+                OutboxItem.message_id == message.id, OutboxItem.status == OutboxStatus.FAILED
+            )
+        ).scalars()
+    )
+    retried = [item_id for item_id in failed if outbox.retry(session, item_id, now)]
+    if not retried:
+        raise ConflictError("this message has no failed delivery to retry", field="message")
+    audit.record(
+        session,
+        ticket.id,
+        _actor(user),
+        "delivery_retried",
+        message.delivery_error or "",
+        {"message_id": message.id, "outbox_ids": retried},
+        at=now,
+    )
+    message.delivery_status = "pending"
+    message.delivery_error = None
+    ticket.updated_at = now
+    return retried
 
 
 def events(session: Session, ticket_id: int) -> list[AuditEvent]:

@@ -1,4 +1,10 @@
-"""The agent console: sign-in, the applicant and staff desks, tickets, admin."""
+"""The agent console: sign-in, the applicant and staff desks, tickets.
+
+Routes live in one module per area (``auth``, ``desk``, ``ticket``,
+``actions``, ``search``); importing this package registers them all on the
+``console`` blueprint.  Every console page needs a signed-in user (see
+``identity``); permissions come from ``servicedesk.access``.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,13 @@ from flask import Blueprint
 
 console = Blueprint("console", __name__)
 
-
-from servicedesk.extensions import login_manager  # noqa: E402
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> None:
-    """Placeholder until console sign-in lands: nobody is signed in."""
-    return None
+from servicedesk.console import (  # noqa: E402,F401  (registers routes and hooks)
+    actions,
+    auth,
+    desk,
+    errors,
+    identity,
+    labels,
+    search,
+    ticket,
+)

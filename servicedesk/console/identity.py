@@ -1,0 +1,109 @@
+"""Who is signed in to the console.
+
+flask-login keeps ``"<user id>:<session_version>"`` in the signed session
+cookie; a session whose version no longer matches the user's (password
+changed, "sign out everywhere") or whose user was deactivated loads as
+nobody, so old sessions die at once.  Every console route except the
+sign-in page needs a signed-in user; ``me()`` is that user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import g, redirect, request, url_for
+from flask_babel import get_locale
+from flask_login import UserMixin, current_user
+
+from servicedesk import access
+from servicedesk.console import console
+from servicedesk.console.listing import visible_queues
+from servicedesk.extensions import login_manager
+from servicedesk.models import Queue, User
+from servicedesk.web import db
+
+HOME = "/console/"
+PUBLIC_ENDPOINTS = {"console.login"}
+
+
+class ConsoleUser(UserMixin):
+    """The flask-login face of a ``User``; views use ``me()`` for the row."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    def get_id(self) -> str:
+        return f"{self.user.id}:{self.user.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return bool(self.user.is_active)
+
+
+@login_manager.user_loader
+def load_user(raw: str) -> ConsoleUser | None:
+    user_id, _, version = raw.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db().get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    g.ui_language = user.ui_language
+    return ConsoleUser(user)
+
+
+def me() -> User:
+    """The signed-in user (the guard below guarantees there is one)."""
+    user: User = current_user.user
+    return user
+
+
+def my_queues(audience: str) -> list[Queue]:
+    """The active queues of a desk the signed-in user sees (once a request)."""
+    cache: dict[str, list[Queue]] = g.setdefault("console_queues", {})
+    if audience not in cache:
+        cache[audience] = visible_queues(db(), me(), audience)
+    return cache[audience]
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: a relative path under /console only,
+    so a crafted link cannot send the user to another site."""
+    if not target or any(ch in target for ch in "\\\r\n\t") or target.startswith("//"):
+        return HOME
+    parts = urlsplit(target)
+    path = unquote(parts.path)
+    if parts.scheme or parts.netloc or not (path == "/console" or path.startswith("/console/")):
+        return HOME
+    if "/../" in path + "/" or "/./" in path + "/":
+        return HOME
+    return target
+
+
+@console.before_request
+def require_sign_in() -> Any:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("console.login", next=target))
+    return None
+
+
+@console.after_request
+def no_store(response: Any) -> Any:
+    # Console pages carry personal data: never cache them anywhere.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@console.context_processor
+def console_context() -> dict[str, Any]:
+    user = current_user.user if current_user and current_user.is_authenticated else None
+    return {
+        "console_user": user,
+        "is_admin": access.can_administer(user),
+        "nav_desks": [a for a in ("applicant", "staff") if my_queues(a)] if user else [],
+        "ui_lang": str(get_locale() or "fi")[:2],
+    }

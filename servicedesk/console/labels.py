@@ -1,0 +1,178 @@
+"""What the console calls things, in the user's language: statuses,
+channels, topics, roles, audit events; and how it writes times (Finnish
+local time through Flask-Babel, ages and time left as short durations).
+Registered as Jinja filters and globals by ``install``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from flask import Flask
+from flask.sansio.blueprints import BlueprintSetupState
+from flask_babel import format_datetime, format_timedelta, get_locale
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+
+from servicedesk.console import console
+from servicedesk.models import Queue
+
+STATUSES: dict[str, Any] = {
+    "new": _l("New"),
+    "open": _l("Open"),
+    "pending": _l("Waiting for the contact"),
+    "resolved": _l("Resolved"),
+    "closed": _l("Closed"),
+}
+CHANNELS: dict[str, Any] = {
+    "email": _l("Email"),
+    "sms": _l("SMS"),
+    "phone": _l("Phone"),
+    "web": _l("Web form"),
+    "api": _l("API"),
+}
+DIRECTIONS: dict[str, Any] = {
+    "inbound": _l("From the contact"),
+    "outbound": _l("To the contact"),
+    "note": _l("Internal note"),
+}
+DELIVERY: dict[str, Any] = {
+    "pending": _l("Waiting to be sent"),
+    "retrying": _l("Sending failed, will be retried"),
+    "sending": _l("Sending"),
+    "sent": _l("Sent"),
+    "queued": _l("Queued at the provider"),
+    "delivered": _l("Delivered"),
+    "undelivered": _l("Not delivered"),
+    "failed": _l("Delivery failed"),
+}
+PRIORITIES: dict[str, Any] = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High")}
+TOPICS: dict[str, Any] = {
+    "funding": _l("Funding"),
+    "application": _l("How and when to apply"),
+    "results": _l("Admission results"),
+    "content": _l("Content of studies"),
+    "duration": _l("Length and schedule"),
+    "recognition": _l("Recognition of prior learning"),
+    "suitability": _l("Suitability and age"),
+    "competence_qualification": _l("Competence-based qualification"),
+    "apprenticeship": _l("Apprenticeship"),
+    "labour_market_training": _l("Labour market training"),
+    "study_modes": _l("Ways of studying"),
+    "language_math": _l("Language and mathematics"),
+    "it_skills": _l("IT skills"),
+    "technical": _l("Technical problem"),
+    "other": _l("Other"),
+}
+LANGUAGES: dict[str, Any] = {"fi": _l("Finnish"), "sv": _l("Swedish"), "en": _l("English")}
+ROLES: dict[str, Any] = {
+    "admin": _l("Administrator"),
+    "agent": _l("Desk agent"),
+    "expert": _l("Institution expert"),
+    "superuser": _l("Institution super-user"),
+    "helpdesk": _l("National staff helpdesk"),
+}
+DESKS: dict[str, Any] = {"applicant": _l("Applicants"), "staff": _l("Staff")}
+EVENTS: dict[str, Any] = {
+    "created": _l("Created"),
+    "routed": _l("Routed"),
+    "replied": _l("Replied"),
+    "note_added": _l("Internal note"),
+    "status_changed": _l("Status changed"),
+    "assigned": _l("Assigned"),
+    "forwarded": _l("Forwarded"),
+    "merged_into": _l("Merged into another ticket"),
+    "merged_from": _l("A ticket was merged here"),
+    "linked": _l("Linked"),
+    "fields_changed": _l("Priority or topic changed"),
+    "call_logged": _l("Phone call logged"),
+    "delivery_retried": _l("Delivery retried"),
+    "returned_to_region": _l("Returned to the regional desk"),
+    "message_added": _l("Message received"),
+    "replied_by_email": _l("Answered by email"),
+    "answer_not_sent": _l("Answer not sent"),
+    "acknowledgement_skipped": _l("Acknowledgement not sent"),
+    "delivery_failed": _l("Delivery failed"),
+    "masked": _l("Identity codes masked"),
+}
+LINK_KINDS: dict[str, Any] = {
+    "related": _l("Related"),
+    "merged": _l("Merged"),
+    "follow_up": _l("Follow-up"),
+}
+
+# Dates are always written the Finnish way (day first); the words follow the
+# user's language.
+DATETIME_PATTERNS = {
+    "fi": "d.M.yyyy 'klo' H.mm",
+    "sv": "d.M.yyyy 'kl.' H.mm",
+    "en": "d.M.yyyy HH:mm",
+}
+
+
+def label(table: dict[str, Any], key: str | None) -> str:
+    if key is None:
+        return "–"
+    return str(table.get(key, key))
+
+
+def local_datetime(value: datetime | None) -> Markup:
+    """A UTC time as ``<time>`` in Finnish local time (Europe/Helsinki)."""
+    if value is None:
+        return Markup("–")
+    language = str(get_locale() or "fi")[:2]
+    shown = format_datetime(value, DATETIME_PATTERNS.get(language, DATETIME_PATTERNS["fi"]))
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), shown)
+
+
+def duration(delta: timedelta) -> str:
+    """A short, rounded duration in words ("3 days", "5 minutes")."""
+    return str(format_timedelta(abs(delta), granularity="minute", threshold=0.9))
+
+
+def time_left(due_at: datetime | None, now: datetime, active: bool = True) -> Markup:
+    """Time left to a deadline, or how long it is overdue (marked)."""
+    if due_at is None or not active:
+        return Markup("–")
+    if due_at >= now:
+        return escape(duration(due_at - now))
+    text = _l("overdue by %(time)s", time=duration(now - due_at))
+    return Markup('<strong class="overdue">{}</strong>').format(text)
+
+
+def queue_name(queue: Queue | None, language: str | None = None) -> str:
+    """A queue as people know it: its organisation, and the queue's own
+    name where it has one (an organisation may have several)."""
+    if queue is None:
+        return "–"
+    language = language or str(get_locale() or "fi")[:2]
+    organization = queue.organization.name(language) if queue.organization else ""
+    own = queue.name.get(language) or queue.name.get("en") or ""
+    if own and organization:
+        return f"{organization} – {own}"
+    return own or organization or queue.id
+
+
+def install(app: Flask) -> None:
+    app.jinja_env.filters.update(local_datetime=local_datetime, duration=duration)
+    app.jinja_env.globals.update(
+        label=label,
+        time_left=time_left,
+        queue_name=queue_name,
+        STATUSES=STATUSES,
+        CHANNELS=CHANNELS,
+        DIRECTIONS=DIRECTIONS,
+        DELIVERY=DELIVERY,
+        PRIORITIES=PRIORITIES,
+        TOPICS=TOPICS,
+        LANGUAGES=LANGUAGES,
+        ROLES=ROLES,
+        DESKS=DESKS,
+        EVENTS=EVENTS,
+        LINK_KINDS=LINK_KINDS,
+    )
+
+
+@console.record_once
+def _install_on_register(state: BlueprintSetupState) -> None:
+    install(cast(Flask, state.app))
