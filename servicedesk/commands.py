@@ -178,16 +178,27 @@ def email() -> None:
 @click.option("--staff", is_flag=True, help="The mails came to the staff desk's mailbox.")
 @pass_context
 def email_ingest(ctx: Context, files: tuple[str, ...], staff: bool) -> None:
-    """Run raw RFC 5322 files through the intake pipeline."""
-    from servicedesk.mail_intake import ingest_files
+    """Run raw RFC 5322 files (or the files in folders) through the intake
+    pipeline.  A line per mail and a summary; exits 1 when a mail failed."""
+    from collections import Counter
 
-    results = ingest_files(
-        ctx.runtime, [path_argument(f) for f in files], source="staff" if staff else "file"
-    )
+    from servicedesk.mail_intake import FILE_SOURCE, STAFF_SOURCE, ingest, mail_files
+
+    paths = [path_argument(f) for f in files]
+    counts: Counter[str] = Counter()
     failures = 0
-    for result in results:
+    for path in mail_files(paths):
+        result = ingest(
+            ctx.runtime,
+            path.read_bytes(),
+            name=str(path),
+            source=STAFF_SOURCE if staff else FILE_SOURCE,
+        )
+        counts[result.outcome.value] += 1
+        failures += result.is_failure
         click.echo(result.describe())
-        failures += result.failed
+    summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+    click.echo(f"{counts.total()} mail(s): {summary or 'none'}")
     if failures:
         sys.exit(1)
 
@@ -197,16 +208,21 @@ def email_ingest(ctx: Context, files: tuple[str, ...], staff: bool) -> None:
 @click.option("--idle", "mode", flag_value="idle", help="Stay connected with IMAP IDLE.")
 @pass_context
 def email_poll(ctx: Context, mode: str) -> None:
-    """Fetch new mail from the configured IMAP mailboxes."""
-    from servicedesk.mail_intake import poll_forever, poll_once
+    """Fetch new mail from the configured IMAP mailboxes (the applicant
+    desk's and, when it has its own, the staff desk's).  ``--once`` exits 1
+    when a mailbox could not be polled; ``--idle`` runs until interrupted."""
+    from servicedesk.mail_sync import poll_forever, poll_once
 
     if not ctx.settings.mailboxes():
         fail("no mailbox configured: set SERVICEDESK_IMAP_HOST, _USER and _PASSWORD", 2)
     if mode == "idle":
         poll_forever(ctx.runtime)
-    else:
-        for line in poll_once(ctx.runtime):
-            click.echo(line)
+        return
+    report = poll_once(ctx.runtime)
+    for line in report.lines:
+        click.echo(line)
+    if report.errors:
+        sys.exit(1)
 
 
 @click.group()
@@ -302,6 +318,83 @@ def demo(ctx: Context, directory_path: str | None, tickets: int) -> None:
         click.echo(line)
 
 
+# Issue 7: a contact's data (export, erasure) and the retention policy.
+
+
+@click.group()
+def contact() -> None:
+    """A contact's personal data: export and erasure (GDPR)."""
+
+
+@contact.command("export")
+@click.argument("identifier", metavar="EMAIL_OR_PHONE")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "html"]), default="json", show_default=True
+)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
+@click.option("--by", default=None, help="The console user who asked (for the audit trail).")
+@pass_context
+def contact_export(
+    ctx: Context, identifier: str, fmt: str, output: str | None, by: str | None
+) -> None:
+    """Everything held about one contact, as JSON or a readable HTML page."""
+    import json
+
+    from servicedesk.contact_export import export_contact, export_html
+    from servicedesk.retention import requested_by
+
+    with ctx.runtime.db.transaction() as session:
+        actor = requested_by(session, by)
+        data = export_contact(session, identifier, actor=actor, now=ctx.runtime.now())
+    text = export_html(data) if fmt == "html" else json.dumps(data, ensure_ascii=False, indent=2)
+    if output:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text)
+
+
+@contact.command("erase")
+@click.argument("identifier", metavar="EMAIL_OR_PHONE")
+@click.option("--yes", is_flag=True, help="Really erase: this cannot be undone.")
+@click.option("--by", default=None, help="The console user who asked (for the audit trail).")
+@pass_context
+def contact_erase(ctx: Context, identifier: str, yes: bool, by: str | None) -> None:
+    """Erase a contact's personal data from every ticket, now."""
+    from servicedesk.retention import delete_files, erase_contact, requested_by
+
+    if not yes:
+        fail("erasure cannot be undone: add --yes to erase", 2)
+    with ctx.runtime.db.transaction() as session:
+        actor = requested_by(session, by)
+        report = erase_contact(session, identifier, actor=actor, now=ctx.runtime.now())
+    with ctx.runtime.db.session() as session:
+        report.counts["files_deleted"] = delete_files(
+            session, ctx.runtime.storage, report.storage_keys
+        )
+    click.echo(f"erased the contact and {len(report.tickets)} ticket(s)")
+    for name, count in sorted(report.counts.items()):
+        if count:
+            click.echo(f"  {name}: {count}")
+
+
+@click.group()
+def retention() -> None:
+    """The retention policy: anonymise old tickets."""
+
+
+@retention.command("run")
+@click.option("--dry-run", is_flag=True, help="Only say what would be anonymised.")
+@pass_context
+def retention_run(ctx: Context, dry_run: bool) -> None:
+    """Anonymise the closed tickets whose retention period has ended."""
+    from servicedesk.retention import run_job
+
+    report = run_job(ctx.runtime, dry_run=dry_run)
+    for line in report.lines():
+        click.echo(line)
+
+
 COMMANDS: tuple[click.Command, ...] = (
     serve,
     worker,
@@ -313,4 +406,6 @@ COMMANDS: tuple[click.Command, ...] = (
     route,
     intake,
     demo,
+    contact,
+    retention,
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from servicedesk import outbox, runtime
+from servicedesk import outbox, runtime, sms_intake
 from servicedesk.intake import pipeline
 from servicedesk.queueing import INBOUND, OUTBOUND
 
@@ -14,7 +14,14 @@ logger = logging.getLogger(__name__)
 
 
 def process_intake(record_id: int) -> None:
-    pipeline.process_record(runtime.current(), record_id)
+    rt = runtime.current()
+    applied = pipeline.process_record(rt, record_id)
+    if applied is not None:
+        sms_intake.enqueue_media_fetch(rt, applied)
+
+
+def fetch_sms_media(message_id: int) -> None:
+    sms_intake.fetch_media(runtime.current(), message_id)
 
 
 def deliver_outbox(item_id: int) -> None:
@@ -47,3 +54,30 @@ def check_deadlines() -> int:
     from servicedesk import deadlines
 
     return deadlines.return_overdue_forwards(runtime.current())
+
+
+# Issue 7: follow-up notices, announcements to groups, data retention.
+
+
+def remind_pending() -> int:
+    from servicedesk import followups
+
+    return followups.remind_pending(runtime.current())
+
+
+def close_resolved() -> int:
+    from servicedesk import followups
+
+    return followups.close_resolved(runtime.current())
+
+
+def send_announcements() -> int:
+    from servicedesk import announcement_delivery
+
+    return announcement_delivery.run_batch(runtime.current())
+
+
+def apply_retention() -> int:
+    from servicedesk import retention
+
+    return len(retention.run_job(runtime.current()).tickets)

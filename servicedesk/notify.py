@@ -6,17 +6,18 @@ row in the same transaction; nothing is sent here."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from datetime import timedelta
+from html import escape
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from channels.email.compose import make_message_id
 from channels.message import Channel
-from servicedesk import audit, outbox
+from servicedesk import audit, outbox, sms_consent, template_store
 from servicedesk.errors import DeliveryRefusedError
-from servicedesk.message_templates import render
 from servicedesk.models import (
     Contact,
     ContactIdentity,
@@ -32,6 +33,8 @@ from servicedesk.models import (
 from servicedesk.runtime import Runtime
 
 logger = logging.getLogger(__name__)
+
+SMS_OPTED_OUT = "this number has opted out of SMS (they sent STOP); answer by email or phone"
 
 
 def status_url(runtime: Runtime, ticket: Ticket) -> str:
@@ -50,14 +53,15 @@ def desk_number(runtime: Runtime, ticket: Ticket) -> str:
     return s.sms_number or ""
 
 
-def thread_ids(session: Session, ticket: Ticket) -> list[str]:
-    """Every Message-ID on the ticket, oldest first (for References)."""
-    ids = session.execute(
-        select(Message.email_message_id)
-        .where(Message.ticket_id == ticket.id, Message.email_message_id.is_not(None))
-        .order_by(Message.id)
-    ).scalars()
-    return [i for i in ids if i]
+def thread_ids(session: Session, ticket: Ticket, *, public_only: bool = False) -> list[str]:
+    """Every Message-ID on the ticket, oldest first (for References);
+    ``public_only`` leaves out internal notifications and notes."""
+    query = select(Message.email_message_id).where(
+        Message.ticket_id == ticket.id, Message.email_message_id.is_not(None)
+    )
+    if public_only:
+        query = query.where(Message.is_public)
+    return [i for i in session.execute(query.order_by(Message.id)).scalars() if i]
 
 
 def is_throttled(session: Session, runtime: Runtime, address: str) -> bool:
@@ -72,6 +76,31 @@ def is_throttled(session: Session, runtime: Runtime, address: str) -> bool:
         )
     ).scalar_one()
     return sent >= limit
+
+
+_URL = re.compile(r"https?://[^\s<>\"']*[^\s<>\"'.,;:!?)\]]")
+
+
+def html_alternative(text: str, language: str) -> str:
+    """The HTML part of a mail: the plain text, escaped, in paragraphs, with
+    its web addresses as links.  Built from the text alone, so nothing a
+    contact wrote can become markup."""
+    blocks = []
+    for paragraph in re.split(r"\n[ \t]*\n", text.strip()):
+        pieces: list[str] = []
+        last = 0
+        for match in _URL.finditer(paragraph):
+            url = escape(match.group(0))
+            pieces += [escape(paragraph[last : match.start()]), f'<a href="{url}">{url}</a>']
+            last = match.end()
+        pieces.append(escape(paragraph[last:]))
+        blocks.append("<p>" + "".join(pieces).replace("\n", "<br>\n") + "</p>")
+    lang = escape(language if language.isalpha() else "fi")
+    body = "\n".join(blocks)
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8"></head>\n'
+        f"<body>\n{body}\n</body></html>\n"
+    )
 
 
 def _queue_email(
@@ -91,7 +120,9 @@ def _queue_email(
     shown_text: str | None = None,
 ) -> Message:
     now = runtime.now()
-    references = thread_ids(session, ticket)[-20:]
+    # Only the conversation the recipient may see: the Message-IDs of
+    # internal notifications and notes never travel in a contact's headers.
+    references = thread_ids(session, ticket, public_only=True)[-20:]
     message_id = make_message_id(runtime.settings.mail_domain)
     message = Message(
         ticket_id=ticket.id,
@@ -125,6 +156,7 @@ def _queue_email(
             "from_name": "",
             "subject": subject,
             "text": text,
+            "html": html_alternative(text, ticket.language),
             "message_id": message_id,
             "in_reply_to": f"<{references[-1]}>" if references else None,
             "references": [f"<{r}>" for r in references],
@@ -146,6 +178,9 @@ def _queue_sms(
     is_automatic: bool,
     author: User | None = None,
 ) -> Message:
+    # Every SMS passes here, whoever queues it: an opted-out number gets none.
+    if sms_consent.is_opted_out(session, to):
+        raise DeliveryRefusedError(SMS_OPTED_OUT)
     now = runtime.now()
     message = Message(
         ticket_id=ticket.id,
@@ -235,9 +270,11 @@ def acknowledge(session: Session, runtime: Runtime, ticket: Ticket) -> Message |
         session.get(Organization, ticket.organization_id) if ticket.organization_id else None
     )
     event = "staff_ticket_received" if ticket.audience == "staff" else "ticket_received"
-    rendered = render(
+    rendered = template_store.render(
+        session,
         event,
         ticket.language,
+        region_code=ticket.region_code,
         sms=channel == Channel.SMS,
         number=ticket.number,
         name=(contact.name if contact else "") or "",
@@ -296,9 +333,11 @@ def notify_routed(
     region = session.get(Region, ticket.region_code) if ticket.region_code else None
     items: list[OutboxItem] = []
     for address, name, language in addresses:
-        rendered = render(
+        rendered = template_store.render(
+            session,
             "ticket_routed",
             language,
+            region_code=ticket.region_code,
             number=ticket.number,
             queue=queue.label(language) if queue else ticket.queue_id,
             organization=organization.name(language) if organization else "",
@@ -352,10 +391,10 @@ def queue_reply(
     language = ticket.language
     if chosen == Channel.SMS:
         if identity.is_opted_out:
-            raise DeliveryRefusedError(
-                "this number has opted out of SMS (they sent STOP); answer by email or phone"
-            )
-        text = render("reply", language, sms=True, body=body.strip()).text
+            raise DeliveryRefusedError(SMS_OPTED_OUT)
+        text = template_store.render(
+            session, "reply", language, region_code=ticket.region_code, sms=True, body=body.strip()
+        ).text
         return _queue_sms(
             session,
             runtime,
@@ -369,9 +408,11 @@ def queue_reply(
     subject = ticket.subject or ""
     if subject and not subject.lower().startswith(("re:", "vs:", "sv:")):
         subject = "Re: " + subject
-    rendered = render(
+    rendered = template_store.render(
+        session,
         "reply",
         language,
+        region_code=ticket.region_code,
         subject=subject or ticket.number,
         number=ticket.number,
         body=body.strip(),

@@ -37,6 +37,11 @@ PERIODIC: tuple[PeriodicJob, ...] = (
     PeriodicJob("sweep-outbox", "servicedesk.jobs.sweep_outbox", 30),
     PeriodicJob("sweep-intake", "servicedesk.jobs.sweep_intake", 60),
     PeriodicJob("check-deadlines", "servicedesk.jobs.check_deadlines", 300),
+    # Issue 7: follow-up notices, announcements to groups, data retention.
+    PeriodicJob("remind-pending", "servicedesk.jobs.remind_pending", 3600),
+    PeriodicJob("close-resolved", "servicedesk.jobs.close_resolved", 3600),
+    PeriodicJob("send-announcements", "servicedesk.jobs.send_announcements", 60),
+    PeriodicJob("apply-retention", "servicedesk.jobs.apply_retention", 3600),
 )
 
 

@@ -1,6 +1,7 @@
 """The ORM models, one module per concern; importing this package registers
 every table on ``Base.metadata`` (Alembic and the tests rely on it)."""
 
+from servicedesk.models.announcements import Announcement, AnnouncementDelivery
 from servicedesk.models.base import Base, utcnow
 from servicedesk.models.delivery import (
     ApiToken,
@@ -19,18 +20,42 @@ from servicedesk.models.directory import (
     Region,
     RoutingRule,
 )
+from servicedesk.models.feedback import Survey
+from servicedesk.models.knowledge import (
+    Article,
+    ArticleAudience,
+    ArticleFeedback,
+    ArticleStatus,
+    ArticleText,
+    ArticleTopic,
+    ArticleUse,
+    ArticleVersion,
+)
 from servicedesk.models.messages import Attachment, CallRecord, Message
 from servicedesk.models.people import Contact, ContactIdentity, Role, User
+from servicedesk.models.retention import DeskPolicy, TicketRedaction
+from servicedesk.models.templates import TemplateOverride
 from servicedesk.models.tickets import AuditEvent, Ticket, TicketCounter, TicketLink
 
 __all__ = [
+    "Announcement",
+    "AnnouncementDelivery",
     "ApiToken",
+    "Article",
+    "ArticleAudience",
+    "ArticleFeedback",
+    "ArticleStatus",
+    "ArticleText",
+    "ArticleTopic",
+    "ArticleUse",
+    "ArticleVersion",
     "Attachment",
     "AuditEvent",
     "Base",
     "CallRecord",
     "Contact",
     "ContactIdentity",
+    "DeskPolicy",
     "DirectoryVersion",
     "IntakeRecord",
     "IntakeStatus",
@@ -45,9 +70,12 @@ __all__ = [
     "Region",
     "Role",
     "RoutingRule",
+    "Survey",
+    "TemplateOverride",
     "Ticket",
     "TicketCounter",
     "TicketLink",
+    "TicketRedaction",
     "User",
     "utcnow",
 ]

@@ -1,0 +1,95 @@
+"""The automatic messages there are (the events), the variables each may
+use, and the sample values the template editor validates and previews
+with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from servicedesk.errors import ValidationError
+
+REGIONAL_PART = "regional_part"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An automatic message: what it is for, and the variables it may use."""
+
+    name: str
+    label: str
+    variables: frozenset[str]
+    has_sms: bool = True
+
+
+_CONTACT = frozenset({"number", "name", "status_url", "desk"})
+EVENTS: dict[str, Event] = {
+    e.name: e
+    for e in (
+        Event(
+            "ticket_received",
+            "Ticket received (applicant desk)",
+            frozenset({"number", "name", "status_url", "organization"}),
+        ),
+        Event(
+            "staff_ticket_received",
+            "Ticket received (staff desk)",
+            frozenset({"number", "name", "status_url", "organization"}),
+        ),
+        Event("ticket_forwarded", "Forwarded to an institution", _CONTACT | {"organization"}),
+        Event("reply", "Answer sent", frozenset({"subject", "number", "body", "status_url"})),
+        Event("pending_reminder", "Waiting for your reply (reminder)", _CONTACT | {"days"}),
+        Event("resolved", "Resolved (with the survey link)", _CONTACT | {"survey_url"}),
+        Event("closed_automatically", "Closed automatically", _CONTACT | {"days"}),
+        Event(
+            "ticket_routed",
+            "New ticket for an institution (to its experts)",
+            frozenset(
+                {
+                    "number",
+                    "queue",
+                    "organization",
+                    "subject",
+                    "channel",
+                    "region",
+                    "reasons",
+                    "body",
+                    "console_url",
+                }
+            ),
+            has_sms=False,
+        ),
+    )
+}
+# SMS replies carry the agent's words alone.
+SMS_VARIABLES = {"reply": frozenset({"body"})}
+
+SAMPLE_CONTEXT: dict[str, Any] = {
+    "number": "2026-001234",
+    "name": "Aino Virtanen",
+    "status_url": "https://neuvonta.example.fi/status/" + "x" * 32,
+    "survey_url": "https://neuvonta.example.fi/survey/" + "y" * 32,
+    "organization": "Oulun seudun ammattiopisto",
+    "desk": "applicant",
+    "days": 7,
+    "subject": "Re: Haun aikataulu",
+    "body": "Yhteishaku alkaa maaliskuussa. Hakuaika päättyy 1.4. klo 15.",
+    "queue": "OSAO: hakijat",
+    "channel": "email",
+    "region": "Pohjois-Pohjanmaa",
+    "reasons": ["the applicant named OSAO"],
+    "console_url": "https://neuvonta.example.fi/console/tickets/2026-001234",
+}
+
+
+def allowed_variables(event: str, *, sms: bool = False) -> frozenset[str]:
+    spec = event_spec(event)
+    names = SMS_VARIABLES.get(event, spec.variables) if sms else spec.variables
+    return names | {REGIONAL_PART}
+
+
+def event_spec(event: str) -> Event:
+    spec = EVENTS.get(event)
+    if spec is None:
+        raise ValidationError(f"unknown message event {event!r}", field="event")
+    return spec

@@ -1,0 +1,119 @@
+"""``/survey/<token>``: the satisfaction survey behind the link in the
+"resolved" notice.  Three answers (each a radio button with its words, the
+smiley only decoration) and an optional comment; no login.  The token is
+the only key, every page is private (no caching, no referrer), an unknown
+token is a plain 404, and the rules (one answer per ticket, changeable for
+7 days) are ``servicedesk.feedback``'s.  The comment is stored with any
+personal identity code masked."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from servicedesk import feedback
+from servicedesk.errors import ConflictError, ValidationError
+from servicedesk.intake.masking import mask_identity_codes
+from servicedesk.models import Survey, Ticket
+from servicedesk.portal import portal
+from servicedesk.portal.pages import (
+    LANGUAGES,
+    count_submission,
+    lang_url,
+    mark_private,
+    rate_limited,
+)
+from servicedesk.web import db, runtime
+
+
+def _survey_or_404(token: str) -> Survey:
+    mark_private()
+    survey = feedback.survey_by_token(db(), token)
+    if survey is None:
+        abort(404)
+    return survey
+
+
+def _choices() -> list[tuple[int, str, str]]:
+    return [
+        (3, "🙂", _("Yes, it helped")),
+        (2, "😐", _("It helped partly")),
+        (1, "🙁", _("No, it did not help")),
+    ]
+
+
+def _page(
+    token: str,
+    survey: Survey,
+    *,
+    score: int | None = None,
+    comment: str | None = None,
+    error: str = "",
+    error_field: str = "",
+    http_status: int = 200,
+) -> ResponseReturnValue:
+    ticket = db().get(Ticket, survey.ticket_id)
+    now = runtime().now()
+    return render_template(
+        "portal/survey.html",
+        token=token,
+        number=ticket.number if ticket else "",
+        state=feedback.state(survey, now).value,
+        answered=survey.answered_at is not None,
+        change_until=feedback.change_deadline(survey),
+        choices=_choices(),
+        score=score if score is not None else survey.score,
+        comment=comment if comment is not None else survey.comment,
+        max_comment=feedback.MAX_COMMENT,
+        error=error,
+        error_field=error_field,
+    ), http_status
+
+
+@portal.get("/survey/<token>")
+def survey_view(token: str) -> ResponseReturnValue:
+    survey = _survey_or_404(token)
+    if request.args.get("lang") not in LANGUAGES:
+        # The link in the message has no language: the ticket's, then.
+        return redirect(url_for("portal.survey_view", token=token, lang=survey.language))
+    return _page(token, survey)
+
+
+@portal.post("/survey/<token>")
+@rate_limited
+def survey_answer(token: str) -> ResponseReturnValue:
+    session = db()
+    survey = _survey_or_404(token)
+    raw_score = request.form.get("score", "")
+    score = int(raw_score) if raw_score in {"1", "2", "3"} else 0
+    comment = request.form.get("comment", "")
+    try:
+        feedback.answer(session, token, score, mask_identity_codes(comment)[0], runtime().now())
+    except ValidationError as exc:
+        session.rollback()
+        field = "score" if exc.field == "score" else "comment"
+        message = (
+            _("Choose one of the three answers.")
+            if field == "score"
+            else _(
+                "Write a shorter comment: at most %(count)s characters.",
+                count=feedback.MAX_COMMENT,
+            )
+        )
+        return _page(
+            token,
+            survey,
+            score=score or None,
+            comment=comment,
+            error=message,
+            error_field=field,
+            http_status=422,
+        )
+    except ConflictError:
+        session.rollback()
+        return _page(token, session.get(Survey, survey.id) or survey, http_status=409)
+    session.commit()
+    count_submission()
+    flash(_("Thank you for your answer."), "success")
+    return redirect(lang_url("portal.survey_view", token=token))
