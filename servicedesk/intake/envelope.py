@@ -55,6 +55,8 @@ class Lookups(Protocol):
 
     def has_message(self, channel: str, external_id: str) -> bool: ...
 
+    def fingerprint_of(self, channel: str, external_id: str) -> str | None: ...
+
     def contact_by_identity(self, kind: str, value: str) -> ContactRef | None: ...
 
     def user_by_email(self, email: str) -> UserRef | None: ...
@@ -84,6 +86,8 @@ class Envelope:
     sender: str | None = None
     contact: ContactRef | None = None
     stop_reason: str | None = None
+    fingerprint: str = ""
+    message_key: str | None = None  # the channel id to store, when it differs from the message's
     # "stop" or "start": an SMS that was only Twilio's opt keyword.
     sms_opt: str | None = None
     ticket: TicketRef | None = None

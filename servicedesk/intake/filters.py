@@ -7,6 +7,7 @@ classification so an identity code is never a routing feature.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -14,7 +15,7 @@ from datetime import timedelta
 
 import phonenumbers
 
-from channels.message import AutoKind, Channel
+from channels.message import AutoKind, Channel, InboundMessage
 from channels.sms import OptKeyword, opt_keyword
 from routing import RoutingRequest, choose_assignee, decide
 from servicedesk.intake.envelope import Envelope, Lookups, TicketRef
@@ -101,7 +102,14 @@ def screen_automatic(env: Envelope, ctx: Lookups) -> Envelope:
         # server may well carry a Message-ID of our domain.
         bounced = ctx.ticket_by_email_message_id(msg.bounced_message_ids)
         if bounced is None:
-            return replace(env, stop_reason="delivery report about a message we did not send")
+            # Not about anything we sent (or about mail older than our
+            # records): kept as a ticket of its own, never answered, so
+            # nothing that reached the desk is lost.
+            return replace(
+                env,
+                suppress_auto_replies=True,
+                loop_reasons=("a delivery status report about a message we do not know",),
+            )
         return replace(
             env,
             ticket=bounced,
@@ -130,12 +138,34 @@ def screen_automatic(env: Envelope, ctx: Lookups) -> Envelope:
     )
 
 
+def fingerprint(msg: InboundMessage) -> str:
+    """What makes two deliveries the same message: sender, subject, text
+    and attachments."""
+    files = sorted(hashlib.sha256(a.data).hexdigest() + a.filename for a in msg.attachments)
+    parts = (msg.sender_address.strip().lower(), msg.subject.strip(), msg.text.strip(), *files)
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def drop_duplicates(env: Envelope, ctx: Lookups) -> Envelope:
-    """A retry or a second poller: the channel's own id was seen already."""
+    """A retry or a second poller: the channel's own id was seen already.
+
+    Mail programs do reuse Message-IDs for different mails (templates,
+    broken clients, forgeries): a second mail under a known Message-ID is a
+    duplicate only when its content is the same; otherwise it is kept under
+    the Message-ID plus its fingerprint, and threads like any other mail.
+    """
     msg = env.message
-    if msg.external_id and ctx.has_message(msg.channel, msg.external_id):
-        return replace(env, stop_reason=f"duplicate of {msg.channel} message {msg.external_id}")
-    return env
+    print_ = fingerprint(msg)
+    if not msg.external_id or not ctx.has_message(msg.channel, msg.external_id):
+        return replace(env, fingerprint=print_)
+    stored = ctx.fingerprint_of(msg.channel, msg.external_id)
+    duplicate = replace(env, stop_reason=f"duplicate of {msg.channel} message {msg.external_id}")
+    if msg.channel != Channel.EMAIL or stored is None or stored == print_:
+        return duplicate
+    variant = f"{msg.external_id}#{print_[:16]}"
+    if ctx.has_message(msg.channel, variant):
+        return duplicate
+    return replace(env, fingerprint=print_, message_key=variant)
 
 
 def _may_join(env: Envelope, ticket_contact: int | None, ctx: Lookups) -> bool:
@@ -210,8 +240,11 @@ def identify_author(env: Envelope, ctx: Lookups) -> Envelope:
     """A reply by email from a console user: the expert's answer when they
     belong to the ticket's organisation (or work every desk), otherwise an
     internal note flagged for review.  Their out-of-office or any other
-    automatic mail is never relayed as an answer."""
-    if env.ticket is None or env.sender_kind != "email" or not env.sender:
+    automatic mail is never relayed as an answer.  Only mail counts: a
+    console user writing on a status page or a form is a contact there."""
+    if env.ticket is None or env.message.channel != Channel.EMAIL or not env.sender:
+        return env
+    if env.sender_kind != "email":
         return env
     user = ctx.user_by_email(env.sender)
     if user is None:

@@ -74,6 +74,13 @@ class SqlLookups:
         ).first()
         return found is not None
 
+    def fingerprint_of(self, channel: str, external_id: str) -> str | None:
+        return self.session.execute(
+            select(Message.fingerprint).where(
+                Message.channel == channel, Message.external_id == external_id
+            )
+        ).scalar_one_or_none()
+
     def contact_by_identity(self, kind: str, value: str) -> ContactRef | None:
         contact = self.session.execute(
             select(Contact)

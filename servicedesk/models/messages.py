@@ -25,6 +25,9 @@ class Message(Base):
     channel: Mapped[str] = mapped_column(String(8))
     external_id: Mapped[str | None] = mapped_column(String(255))
     email_message_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    # sha256 of sender, subject and text: tells a redelivery from a
+    # different mail that reuses a Message-ID (see intake.filters).
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     author_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
     sender: Mapped[str] = mapped_column(String(254), default="")

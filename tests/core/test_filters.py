@@ -48,6 +48,7 @@ class FakeLookups:
     by_message_id: dict[str, TicketRef] = field(default_factory=dict)
     latest: dict[int, TicketRef] = field(default_factory=dict)
     seen: set[tuple[str, str]] = field(default_factory=set)
+    prints: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def directory(self) -> Directory:
         raise AssertionError("not used in these tests")
@@ -60,6 +61,9 @@ class FakeLookups:
 
     def has_message(self, channel: str, external_id: str) -> bool:
         return (channel, external_id) in self.seen
+
+    def fingerprint_of(self, channel: str, external_id: str) -> str | None:
+        return self.prints.get((channel, external_id))
 
     def contact_by_identity(self, kind: str, value: str) -> ContactRef | None:
         return self.contacts.get((kind, value))
@@ -167,13 +171,31 @@ def test_bounce_joins_the_ticket_of_the_bounced_message() -> None:
     unknown = filters.screen_automatic(
         envelope(auto_kind=AutoKind.BOUNCE, bounced_message_ids=("x@y",)), ctx
     )
-    assert unknown.is_stopped
+    # not about our mail: kept (a ticket of its own), never answered
+    assert not unknown.is_stopped and unknown.ticket is None and unknown.suppress_auto_replies
 
 
 def test_duplicates_stop_the_pipeline() -> None:
     ctx = FakeLookups(seen={("email", "m1@example.org")})
     assert filters.drop_duplicates(envelope(), ctx).stop_reason
     assert not filters.drop_duplicates(envelope(external_id="m2@example.org"), ctx).is_stopped
+
+
+def test_a_reused_message_id_with_other_content_is_a_new_message() -> None:
+    first = envelope()
+    key = ("email", "m1@example.org")
+    same = FakeLookups(seen={key}, prints={key: filters.fingerprint(first.message)})
+    assert filters.drop_duplicates(first, same).is_stopped
+    other = envelope(subject="Something else entirely")
+    kept = filters.drop_duplicates(other, same)
+    assert not kept.is_stopped
+    assert kept.message_key and kept.message_key.startswith("m1@example.org#")
+    again = FakeLookups(seen={key, ("email", kept.message_key)}, prints=same.prints)
+    assert filters.drop_duplicates(other, again).is_stopped
+    sms = envelope(channel=Channel.SMS, external_id="SM1", sender_address="+358401234567")
+    assert filters.drop_duplicates(
+        sms, FakeLookups(seen={("sms", "SM1")}, prints={("sms", "SM1"): "x"})
+    ).is_stopped
 
 
 def test_thread_by_ticket_tag_only_for_the_contact() -> None:

@@ -16,11 +16,10 @@ from sqlalchemy import select
 
 from channels.email import parse
 from channels.errors import ParseError
-from channels.message import AutoKind
 from servicedesk.db import Database
 from servicedesk.intake import pipeline
 from servicedesk.mail_intake import raw_id
-from servicedesk.models import IntakeRecord, Message, Ticket, utcnow
+from servicedesk.models import IntakeRecord, Ticket, utcnow
 from tests.integration.mail.conftest import (
     ZAMMAD_CORPUS,
     count_tickets,
@@ -106,17 +105,6 @@ def test_every_corpus_mail_becomes_a_ticket_or_a_visible_record(
                 else:  # no subject: the first line of the text stands in
                     first = normalised(parse(box.read_bytes()).text.strip().split("\n")[0])
                     assert normalised(ticket.subject).rstrip("…") in first, box.name
-            elif what == "duplicate":
-                # Another mail of the corpus carries the same Message-ID and
-                # came first: the Message-ID is on a ticket, the record says so.
-                message_id = line.rsplit("duplicate of email message ", 1)[1]
-                holder = session.execute(
-                    select(Message).where(Message.email_message_id == message_id)
-                ).scalar_one()
-                assert holder.ticket_id is not None
-            elif what == "ignored":
-                # a delivery report about a message we never sent
-                assert parse(box.read_bytes()).auto_kind == AutoKind.BOUNCE, box.name
             else:
                 assert what == "failed", line
                 with pytest.raises(ParseError):
@@ -124,7 +112,9 @@ def test_every_corpus_mail_becomes_a_ticket_or_a_visible_record(
         records = session.execute(select(IntakeRecord)).scalars().all()
     assert len(records) == len(BOXES)
     assert count_tickets(db) == created
-    assert created >= 0.7 * len(BOXES)
+    # Every mail is a ticket of its own, or a failed record: mails that
+    # reuse another's Message-ID and reports about mail we never sent too.
+    assert created + len(failed) == len(BOXES)
     if failed:
         listed = servicedesk(["intake", "list"], env)
         assert listed.returncode == 0

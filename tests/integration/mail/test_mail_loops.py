@@ -38,8 +38,8 @@ EXCHANGE_OOO = [
         (SENDER, "Automatic reply: Oppisopimus", EXCHANGE_OOO, True),
         (SENDER, "Kysymys", [("Return-Path", "<>")], True),
         (DESK, "Välitetty", [], True),  # from our own desk address
-        ("MAILER-DAEMON@mx.example.org", "Returned mail", [], False),
-        ("postmaster@example.org", "Delivery failure", [], False),
+        ("MAILER-DAEMON@mx.example.org", "Returned mail", [], True),
+        ("postmaster@example.org", "Delivery failure", [], True),
     ],
     ids=[
         "auto-replied",
@@ -192,12 +192,12 @@ def test_a_delivery_report_fails_the_message_it_is_about(
     assert len(mail.sent) == sent_before
 
 
-def test_a_delivery_report_about_mail_we_never_sent_is_ignored(
+def test_a_delivery_report_about_mail_we_never_sent_is_kept_unanswered(
     rt: Runtime, mail: RecordingMailSender
 ) -> None:
     result = ingest(rt, delivery_report("someone-else@example.org", SENDER), name="dsn")
-    assert result.outcome == "ignored"
-    assert count_tickets(rt.db) == 0 and mail.sent == []
+    assert result.outcome == "created"  # nothing that reached the desk is dropped
+    assert count_tickets(rt.db) == 1 and mail.sent == []
 
 
 def test_at_most_the_limit_of_automatic_mails_per_address_per_hour(
