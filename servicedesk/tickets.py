@@ -47,18 +47,25 @@ def _actor(user: User | None) -> Actor:
 
 
 def change_status(
-    session: Session, ticket: Ticket, target: str, user: User | None, reason: str, now: datetime
+    session: Session,
+    ticket: Ticket,
+    target: str,
+    user: User | None,
+    reason: str,
+    now: datetime,
+    *,
+    actor: Actor | None = None,
 ) -> None:
+    """Move the ticket in its lifecycle.  ``actor`` names who did it when
+    that is not a console user (the contact on the status page, a job)."""
     goal = check_move(ticket.status, target)
     if goal is TicketStatus.RESOLVED:
-        # Issue 7: the "resolved" notice with the satisfaction survey link.
-        # Before the audit event below, because queueing a message flushes
-        # and callers may still relabel that (pending) event.
+        # The "resolved" notice with the satisfaction survey link.
         feedback.on_resolved(session, None, ticket, now=now)
     audit.record(
         session,
         ticket.id,
-        _actor(user),
+        actor or _actor(user),
         "status_changed",
         reason,
         {"from": ticket.status, "to": goal.value},

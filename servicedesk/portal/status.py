@@ -21,7 +21,6 @@ from servicedesk import tickets
 from servicedesk.audit import Actor
 from servicedesk.lifecycle import ACTIVE, TicketStatus
 from servicedesk.models import (
-    AuditEvent,
     Contact,
     ContactIdentity,
     Message,
@@ -149,16 +148,5 @@ def mark_answered(
         None,
         "the contact said on the status page that the question is answered",
         now,
+        actor=contact_actor(who, name),
     )
-    # change_status knows console users only (None is recorded as "api");
-    # the event it has just added is relabelled as the contact's.
-    # TODO: pass an Actor once tickets.change_status takes one.
-    actor = contact_actor(who, name)
-    for pending in session.new:
-        if (
-            isinstance(pending, AuditEvent)
-            and pending.ticket_id == ticket.id
-            and pending.kind == "status_changed"
-            and pending.actor_user_id is None
-        ):
-            pending.actor = actor.label
