@@ -20,7 +20,7 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	SERVICEDESK_DEMO=1 $(BIN)/servicedesk demo
+	SERVICEDESK_DEMO=1 $(BIN)/servicedesk --log-level WARNING demo
 	SERVICEDESK_DEMO=1 $(BIN)/servicedesk serve --host 127.0.0.1 --port 5000
 
 lint: $(STAMP)
