@@ -8,6 +8,12 @@ with a page that says the form was not sent and how else to reach us;
 nothing is stored.  We
 refuse rather than pretend success: a person whose browser filled the
 field by mistake must not wait for an answer that never comes.
+
+The applicant form also lists public answers that may help
+(``suggestions``): a post with ``action=check`` ("Look for ready answers
+first") only lists them and sends nothing; a refused post and the page
+with the ticket number list them too.  Both forms show the announcements
+published for the contact form.
 """
 
 from __future__ import annotations
@@ -28,11 +34,13 @@ from servicedesk.portal.forms import ContactForm, PortalForm, StaffContactForm
 from servicedesk.portal.pages import (
     count_submission,
     mark_private,
+    notices,
     page_language,
     rate_limited,
     refuse_bot,
 )
 from servicedesk.portal.submission import Outcome, Sender, build_message, submit
+from servicedesk.portal.suggestions import Suggestion, suggest
 from servicedesk.web import db, runtime
 
 
@@ -83,7 +91,9 @@ def acknowledgement_channel(ticket: Ticket) -> str | None:
     return channel
 
 
-def sent_page(outcome: Outcome, *, staff: bool) -> ResponseReturnValue:
+def sent_page(
+    outcome: Outcome, *, staff: bool, suggestions: list[Suggestion] | None = None
+) -> ResponseReturnValue:
     count_submission()
     mark_private()
     ticket = outcome.ticket
@@ -92,14 +102,30 @@ def sent_page(outcome: Outcome, *, staff: bool) -> ResponseReturnValue:
         ticket=ticket,
         staff=staff,
         acknowledged_by=acknowledgement_channel(ticket) if ticket else None,
+        suggestions=suggestions or [],
     )
 
 
-def _form_page(template: str, form: PortalForm, **context: Any) -> ResponseReturnValue:
-    status = 422 if request.method == "POST" else 200
+def _form_page(
+    template: str, form: PortalForm, *, status: int | None = None, **context: Any
+) -> ResponseReturnValue:
+    if status is None:
+        status = 422 if request.method == "POST" else 200
     return render_template(
-        template, form=form, errors=form.error_list(), accept=ACCEPT, max_files=MAX_FILES, **context
+        template,
+        form=form,
+        errors=form.error_list(),
+        accept=ACCEPT,
+        max_files=MAX_FILES,
+        notices=notices("contact_form"),
+        **context,
     ), status
+
+
+def files_dropped() -> bool:
+    """Files were chosen for a post that sent nothing: the page must say
+    to choose them again (a browser cannot put them back)."""
+    return any((upload.filename or "").strip() for upload in request.files.getlist("attachments"))
 
 
 @portal.route("/contact", methods=["GET", "POST"])
@@ -108,10 +134,15 @@ def contact() -> ResponseReturnValue:
     language = page_language()
     directory = directory_store.current(db())
     form = ContactForm(directory=directory)
+    checked = False
+    found: list[Suggestion] = []
     if request.method == "POST":
         if form.is_bot:
             return refuse_bot()
-        if form.validate():
+        checked = request.form.get("action") == "check"
+        if checked:
+            found = suggest(form.message.data or "", language)
+        elif form.validate():
             message = build_message(
                 kind="contact",
                 submission=form.submission.data,
@@ -126,12 +157,19 @@ def contact() -> ResponseReturnValue:
                 ),
                 attachments=form.files,
             )
-            return sent_page(submit(runtime(), db(), message, source="web"), staff=False)
+            outcome = submit(runtime(), db(), message, source="web")
+            return sent_page(outcome, staff=False, suggestions=suggest(form.message.data, language))
+        else:
+            found = suggest(form.message.data or "", language)
     return _form_page(
         "portal/contact.html",
         form,
+        status=200 if checked else None,
         municipalities=municipality_names(directory, language),
         institutions=institution_names(directory, language),
+        suggestions=found,
+        checked=checked,
+        files_dropped=checked and files_dropped(),
     )
 
 

@@ -1,5 +1,6 @@
 """Plain-language words for the public pages: topic names, ticket statuses,
-channels and the sentences that explain a refused file.  All are lazy
+channels, the sentences that explain a refused file, the kinds of
+announcement and the names of the languages an answer is in.  All are lazy
 gettext strings, so they come out in the page's language."""
 
 from __future__ import annotations
@@ -62,3 +63,19 @@ def topic_choices() -> list[tuple[str, str]]:
     return [("", str(_l("Choose a topic (optional)")))] + [
         (topic, str(label)) for topic, label in TOPIC_LABELS.items()
     ]
+
+
+# What kind of announcement it is, said before its title.
+ANNOUNCEMENT_KINDS: dict[str, LazyString] = {
+    "congestion": _l("Busy period"),
+    "technical": _l("Technical problem"),
+    "deadline": _l("Deadline"),
+    "other": _l("Announcement"),
+}
+
+# "(in Finnish)" beside an answer that is not in the page's language.
+IN_LANGUAGE: dict[str, LazyString] = {
+    "fi": _l("in Finnish"),
+    "sv": _l("in Swedish"),
+    "en": _l("in English"),
+}

@@ -1,6 +1,7 @@
 """What the public pages share: the page language and links that keep it,
 the language switcher, headers for pages that carry a status token, the
-rate limits on posts, and the error pages in the page's language.
+rate limits on posts, the announcements a page shows, and the error pages
+in the page's language.
 
 Rate limits (Flask-Limiter, per IP address, counters in Redis when
 configured): every post to a public form counts towards ``POST_LIMITS``
@@ -23,10 +24,12 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from wtforms import Field
 
+from servicedesk import announcements
 from servicedesk.extensions import limiter
 from servicedesk.portal import portal
 from servicedesk.portal.attachments import MAX_REQUEST_BYTES
-from servicedesk.web import runtime
+from servicedesk.portal.labels import ANNOUNCEMENT_KINDS
+from servicedesk.web import db, runtime
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +72,13 @@ def switch_url(code: str) -> str:
     if request.endpoint in {"portal.status_message", "portal.status_answered"}:
         return url_for("portal.status_view", token=view_args.get("token"), lang=code)
     return url_for("portal.contact", lang=code) if request.endpoint else f"?lang={code}"
+
+
+def notices(place: str) -> list[announcements.Notice]:
+    """The announcements published for ``place`` (``"contact_form"`` or
+    ``"status_pages"``) that are on now, in the page's language where they
+    are written in it."""
+    return announcements.current(db(), place, runtime().now(), page_language())
 
 
 def control_attrs(field: Field, *, hint: bool = False, **extra: Any) -> dict[str, Any]:
@@ -147,6 +157,7 @@ def _install(state: BlueprintSetupState) -> None:
         switch_url=switch_url,
         language_names=LANGUAGE_NAMES,
         control_attrs=control_attrs,
+        announcement_kinds=ANNOUNCEMENT_KINDS,
     )
 
 

@@ -7,7 +7,8 @@ phone as the sender, which is what ``find_thread`` needs to join it to
 this ticket; on a closed ticket the pipeline makes a new ticket linked to
 it, and the page says so before and after.  Every answer redirects (so a
 reload does not post twice) and every page here is private (see
-``pages.make_private``).  An unknown token is a plain 404.
+``pages.make_private``).  An unknown token is a plain 404.  The page shows
+the announcements published for the status pages.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from servicedesk.portal.labels import CHANNEL_LABELS, STATUS_LABELS
 from servicedesk.portal.pages import (
     count_submission,
     lang_url,
+    notices,
     page_language,
     rate_limited,
     refuse_bot,
@@ -67,6 +69,7 @@ def _page(
         answered_form=AnsweredForm(),
         accept=ACCEPT,
         max_files=MAX_FILES,
+        notices=notices("status_pages"),
     ), http_status
 
 

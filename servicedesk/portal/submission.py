@@ -82,7 +82,7 @@ def submit(runtime: Runtime, session: Session, message: InboundMessage, source: 
         external_id=message.external_id,
         source=source,
     )
-    if is_new:
+    if is_new or pipeline.is_waiting(runtime, record_id):
         try:
             pipeline.process_record(runtime, record_id)
         except Exception:
