@@ -16,6 +16,9 @@ from servicedesk.errors import ConfigError
 DEFAULT_SECRET_KEY = "insecure-demo-secret-change-me"  # noqa: S105 - refused outside the demo
 DEFAULT_INSTANCE = Path("instance")
 MEBIBYTE = 1024 * 1024
+# Read by one feature each and passed through as text (kb_markdown reads
+# the knowledge base's allowed media hosts from here).
+EXTRA_NAMES = ("SERVICEDESK_KB_IMAGE_HOSTS", "SERVICEDESK_KB_VIDEO_HOSTS")
 
 
 def _flag(value: str | None, default: bool = False) -> bool:
@@ -51,6 +54,9 @@ class Settings:
     storage_dir: Path = DEFAULT_INSTANCE / "attachments"
     demo: bool = False
     reports_database_url: str | None = None
+    # The directory YAML the admin page's "reload" loads (None: the shipped
+    # config/directory).
+    directory_path: Path | None = None
     # email
     imap_host: str | None = None
     imap_port: int = 993
@@ -114,6 +120,7 @@ class Settings:
         database_url = text("SERVICEDESK_DATABASE_URL") or sqlite_url(
             instance / "servicedesk.sqlite3"
         )
+        directory = text("SERVICEDESK_DIRECTORY_PATH")
         settings = cls(
             database_url=database_url,
             secret_key=text("SERVICEDESK_SECRET_KEY") or DEFAULT_SECRET_KEY,
@@ -123,6 +130,7 @@ class Settings:
             storage_dir=Path(text("SERVICEDESK_STORAGE_DIR") or instance / "attachments"),
             demo=_flag(environ.get("SERVICEDESK_DEMO")),
             reports_database_url=text("SERVICEDESK_REPORTS_DATABASE_URL"),
+            directory_path=Path(directory) if directory else None,
             imap_host=text("SERVICEDESK_IMAP_HOST"),
             imap_port=integer("SERVICEDESK_IMAP_PORT", 993, 1),
             imap_user=text("SERVICEDESK_IMAP_USER"),
@@ -155,6 +163,7 @@ class Settings:
             max_request_bytes=integer("SERVICEDESK_MAX_REQUEST_BYTES", 10 * MEBIBYTE, 1024),
             rate_limit_storage=text("SERVICEDESK_RATE_LIMIT_STORAGE"),
             timezone=text("SERVICEDESK_TIMEZONE") or "Europe/Helsinki",
+            extra={name: environ[name] for name in EXTRA_NAMES if name in environ},
         )
         problems.extend(settings.problems(check_secret=False))
         if problems:

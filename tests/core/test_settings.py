@@ -84,3 +84,11 @@ def test_separate_staff_mailbox() -> None:
         ("applicants", "applicant"),
         ("staff", "staff"),
     ]
+
+
+def test_knowledge_base_media_hosts_reach_the_media_policy() -> None:
+    from servicedesk.kb_markdown import media_policy
+
+    settings = Settings.from_env({"SERVICEDESK_KB_IMAGE_HOSTS": "kuvat.example.fi, cdn.example.fi"})
+    policy = media_policy(settings.extra)
+    assert policy.image_hosts == {"kuvat.example.fi", "cdn.example.fi"}
