@@ -14,6 +14,11 @@ console = Blueprint("console", __name__)
 
 from servicedesk.console import (  # noqa: E402,F401  (registers routes and hooks)
     actions,
+    admin_directory,
+    admin_home,
+    admin_intake,
+    admin_tokens,
+    admin_users,
     auth,
     desk,
     errors,

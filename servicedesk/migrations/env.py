@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from servicedesk.db import make_engine
 from servicedesk.models import Base
+from servicedesk.search_index import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -20,6 +21,7 @@ def run_with(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,  # the search index is raw SQL (0004)
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from servicedesk import schema
 from servicedesk.db import make_engine
 from servicedesk.models import Base
+from servicedesk.search_index import include_name
 from tests.conftest import postgres_url, require
 
 NEW_TABLES = {
@@ -45,7 +46,8 @@ def check_round_trip(engine: Engine) -> None:
     with engine.connect() as connection, warnings.catch_warnings():
         # SQLite cannot reflect the PostgreSQL-only expression indexes.
         warnings.filterwarnings("ignore", "autogenerate skipping", UserWarning)
-        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+        context = MigrationContext.configure(connection, opts={"include_name": include_name})
+        assert compare_metadata(context, Base.metadata) == []
     downgrade(engine, "0001")
     assert schema.current_revision(engine) == "0001"
     assert not NEW_TABLES & set(inspect(engine).get_table_names())

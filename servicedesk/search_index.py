@@ -1,0 +1,362 @@
+"""The full-text index on each database: how a parsed query matches, ranks
+and highlights ticket subjects and message texts.  ``servicedesk.search``
+decides what to look for; this module only speaks SQL.
+
+How the index is kept up to date (made by migration 0004):
+
+- PostgreSQL: GIN *expression* indexes over ``sd_search_document(subject,
+  body_text)`` on messages and ``sd_search_title(subject)`` on tickets
+  (IMMUTABLE SQL functions: the Finnish stemmed and the ``simple`` words
+  together).  No stored column and no trigger: the database maintains an
+  expression index on every write, whichever path wrote it (intake
+  ``apply``, replies, notes, merges, anonymisation, plain SQL), so it
+  cannot go stale.  A query must use exactly those expressions to reach
+  the index, which is why they are built here and nowhere else.  Each word
+  matches its Finnish stem (``plainto_tsquery('finnish')``) or anything it
+  begins (``to_tsquery('simple', 'word':*)``); phrases use
+  ``phraseto_tsquery``.  Swedish and English are not stemmed: the prefix
+  match covers most of their inflection, and a per-language vector would
+  need the ticket's language inside the message row.
+- SQLite: FTS5 external-content tables ``message_search`` and
+  ``ticket_search`` with triggers on insert, delete and update (unicode61,
+  diacritics folded, prefix indexes); every word is a prefix query.
+
+Every value reaches the database as a bound parameter.  The two strings
+that are a query language of their own (the FTS5 MATCH expression and the
+simple-configuration tsquery) are assembled here from words that contain
+only letters, digits and ``@ . + - _``, each one quoted, so no user input
+is ever read as FTS syntax.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import ColumnElement, Float, Select, column, func, select, table, text
+from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.orm import Session
+
+from servicedesk.models import Message, Ticket
+
+MARK_START = "\ue000"  # private-use characters: they cannot clash with HTML
+MARK_END = "\ue001"
+SQLITE_TABLES = ("message_search", "ticket_search")
+FTS5_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
+POSTGRES_INDEXES = ("ix_messages_search", "ix_tickets_search")
+SNIPPET_WORDS = 24
+REBUILD = (
+    "INSERT INTO message_search(message_search) VALUES ('rebuild')",
+    "INSERT INTO ticket_search(ticket_search) VALUES ('rebuild')",
+)
+REINDEX = ("REINDEX INDEX ix_messages_search", "REINDEX INDEX ix_tickets_search")
+Where = Sequence[ColumnElement[bool]]  # conditions on Ticket
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One word, or a quoted phrase (several words), possibly excluded."""
+
+    words: tuple[str, ...]
+    excluded: bool = False
+
+
+def include_name(name: str | None, type_: str, _parents: Any = None) -> bool:
+    """Alembic's ``include_name`` hook: the search index is made by raw SQL
+    in migration 0004, not by the models, so autogenerate must neither
+    drop it nor report it."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return not any(name == t or name in {t + s for s in FTS5_SHADOWS} for t in SQLITE_TABLES)
+    if type_ == "index":
+        return name not in POSTGRES_INDEXES
+    return True
+
+
+class SearchIndex(Protocol):
+    """What ``servicedesk.search`` needs from a database's index."""
+
+    def message_hits(
+        self,
+        session: Session,
+        terms: Sequence[Term],
+        where: Sequence[ColumnElement[bool]],
+        limit: int,
+    ) -> list[tuple[int, int, float]]:
+        """(ticket id, message id, score) for the newest ``limit`` matching
+        messages of tickets passing ``where``; higher scores are better."""
+        ...
+
+    def subject_hits(
+        self,
+        session: Session,
+        terms: Sequence[Term],
+        where: Sequence[ColumnElement[bool]],
+        limit: int,
+    ) -> list[tuple[int, float]]:
+        """(ticket id, score) for the newest ``limit`` matching tickets."""
+        ...
+
+    def message_snippets(
+        self, session: Session, terms: Sequence[Term], ids: Sequence[int]
+    ) -> dict[int, str]:
+        """A short passage of each message, matches between the marks."""
+        ...
+
+    def subject_snippets(
+        self, session: Session, terms: Sequence[Term], ids: Sequence[int]
+    ) -> dict[int, str]:
+        """Each ticket's subject, matches between the marks."""
+        ...
+
+    def rebuild(self, session: Session) -> None:
+        """Rebuild the index from the rows (after a restore, for example)."""
+        ...
+
+
+def _positive(terms: Sequence[Term]) -> list[Term]:
+    return [t for t in terms if not t.excluded]
+
+
+# --- PostgreSQL -------------------------------------------------------------
+
+
+def message_document() -> ColumnElement[Any]:
+    return func.sd_search_document(Message.subject, Message.body_text)
+
+
+def title_document() -> ColumnElement[Any]:
+    return func.sd_search_title(Ticket.subject)
+
+
+def _tsquery_of(term: Term) -> ColumnElement[Any]:
+    if len(term.words) > 1:
+        phrase = " ".join(term.words)
+        return func.phraseto_tsquery("finnish", phrase).op("||", return_type=TSQUERY)(
+            func.phraseto_tsquery("simple", phrase)
+        )
+    word = term.words[0]
+    # ``word`` has no quote, backslash or colon (see search.WORD): quoting
+    # it makes the whole word one operand of the tsquery language.
+    return func.plainto_tsquery("finnish", word).op("||", return_type=TSQUERY)(
+        func.to_tsquery("simple", f"'{word}':*")
+    )
+
+
+def tsquery(terms: Sequence[Term]) -> ColumnElement[Any]:
+    query: ColumnElement[Any] | None = None
+    for term in terms:
+        part = _tsquery_of(term)
+        if term.excluded:
+            part = func.tsquery_not(part, type_=TSQUERY)
+        query = part if query is None else query.op("&&", return_type=TSQUERY)(part)
+    assert query is not None, "a search needs at least one word"
+    return query
+
+
+class PostgresIndex:
+    def newest_messages(self, terms: Sequence[Term], where: Where, limit: int) -> Select[Any]:
+        """The ids of the newest matching messages (GIN index scan)."""
+        return (
+            select(Message.id)
+            .join(Ticket, Ticket.id == Message.ticket_id)
+            .where(message_document().op("@@")(tsquery(terms)), *where)
+            .order_by(Message.id.desc())
+            .limit(limit)
+        )
+
+    def message_hits(
+        self,
+        session: Session,
+        terms: Sequence[Term],
+        where: Sequence[ColumnElement[bool]],
+        limit: int,
+    ) -> list[tuple[int, int, float]]:
+        query = tsquery(terms)
+        newest = self.newest_messages(terms, where, limit).scalar_subquery()
+        # Ranked only after the newest matches are cut off, so a very common
+        # word costs ``limit`` rank computations, not one per message.
+        rank = func.ts_rank(message_document(), query, type_=Float)
+        rows = session.execute(
+            select(Message.ticket_id, Message.id, rank)
+            .where(Message.id.in_(newest))
+            .order_by(Message.id.desc())
+        ).all()
+        return [(int(t), int(m), float(r)) for t, m, r in rows]
+
+    def subject_hits(
+        self,
+        session: Session,
+        terms: Sequence[Term],
+        where: Sequence[ColumnElement[bool]],
+        limit: int,
+    ) -> list[tuple[int, float]]:
+        query = tsquery(terms)
+        newest = (
+            select(Ticket.id)
+            .where(title_document().op("@@")(query), *where)
+            .order_by(Ticket.id.desc())
+            .limit(limit)
+            .scalar_subquery()
+        )
+        rank = func.ts_rank(title_document(), query, type_=Float)
+        rows = session.execute(
+            select(Ticket.id, rank).where(Ticket.id.in_(newest)).order_by(Ticket.id.desc())
+        ).all()
+        return [(int(t), float(r)) for t, r in rows]
+
+    def _headlines(
+        self,
+        session: Session,
+        terms: Sequence[Term],
+        column: Any,
+        key: Any,
+        ids: Sequence[int],
+        whole: bool,
+    ) -> dict[int, str]:
+        if not ids or not _positive(terms):
+            return {}
+        query = tsquery(_positive(terms))
+        options = f"StartSel={MARK_START}, StopSel={MARK_END}, "
+        if whole:  # a subject is shown whole (fragments would drop "<...>")
+            options += "HighlightAll=true"
+        else:
+            options += (
+                f'MaxWords={SNIPPET_WORDS}, MinWords=8, MaxFragments=2, FragmentDelimiter=" … "'
+            )
+
+        # The stemmed headline marks inflected forms; where it marks nothing
+        # (a match by prefix only), the headline of the words as written.
+        stemmed = func.ts_headline("finnish", column, query, options)
+        plain = func.ts_headline("simple", column, query, options)
+        rows = session.execute(select(key, stemmed, plain).where(key.in_(list(ids)))).all()
+        return {int(k): s if MARK_START in s else p for k, s, p in rows}
+
+    def message_snippets(
+        self, session: Session, terms: Sequence[Term], ids: Sequence[int]
+    ) -> dict[int, str]:
+        return self._headlines(session, terms, Message.body_text, Message.id, ids, False)
+
+    def subject_snippets(
+        self, session: Session, terms: Sequence[Term], ids: Sequence[int]
+    ) -> dict[int, str]:
+        return self._headlines(session, terms, Ticket.subject, Ticket.id, ids, True)
+
+    def rebuild(self, session: Session) -> None:
+        for statement in REINDEX:
+            session.execute(text(statement))
+
+
+# --- SQLite -----------------------------------------------------------------
+
+
+def _fts_phrase(words: Sequence[str]) -> str:
+    return '"' + " ".join(w.replace('"', '""') for w in words) + '"'
+
+
+def match_expression(terms: Sequence[Term]) -> str:
+    """The FTS5 MATCH string: every word a quoted prefix query, phrases
+    quoted as written, exclusions last (FTS5's NOT needs a left side)."""
+    positive = []
+    for term in _positive(terms):
+        quoted = _fts_phrase(term.words)
+        positive.append(quoted if len(term.words) > 1 else quoted + "*")
+    assert positive, "a search needs at least one word to include"
+    expression = "(" + " AND ".join(positive) + ")"
+    for term in terms:
+        if term.excluded:
+            quoted = _fts_phrase(term.words)
+            expression += " NOT " + (quoted if len(term.words) > 1 else quoted + "*")
+    return expression
+
+
+def _fts5(name: str) -> Any:
+    """An FTS5 table as SQLAlchemy sees it: its rowid and the hidden column
+    named like the table (the left side of MATCH, the argument of bm25)."""
+    return table(name, column("rowid"), column(name))
+
+
+MESSAGE_FTS = _fts5("message_search")
+TICKET_FTS = _fts5("ticket_search")
+
+
+class SqliteIndex:
+    def message_hits(
+        self,
+        session: Session,
+        terms: Sequence[Term],
+        where: Sequence[ColumnElement[bool]],
+        limit: int,
+    ) -> list[tuple[int, int, float]]:
+        fts = MESSAGE_FTS
+        score = -func.bm25(fts.c.message_search, 4.0, 1.0)  # bm25: smaller is better
+        rows = session.execute(
+            select(Message.ticket_id, Message.id, score)
+            .select_from(fts)
+            .join(Message, Message.id == fts.c.rowid)
+            .join(Ticket, Ticket.id == Message.ticket_id)
+            .where(fts.c.message_search.op("MATCH")(match_expression(terms)), *where)
+            .order_by(Message.id.desc())
+            .limit(limit)
+        ).all()
+        return [(int(t), int(m), float(s)) for t, m, s in rows]
+
+    def subject_hits(
+        self,
+        session: Session,
+        terms: Sequence[Term],
+        where: Sequence[ColumnElement[bool]],
+        limit: int,
+    ) -> list[tuple[int, float]]:
+        fts = TICKET_FTS
+        rows = session.execute(
+            select(Ticket.id, -func.bm25(fts.c.ticket_search))
+            .select_from(fts)
+            .join(Ticket, Ticket.id == fts.c.rowid)
+            .where(fts.c.ticket_search.op("MATCH")(match_expression(terms)), *where)
+            .order_by(Ticket.id.desc())
+            .limit(limit)
+        ).all()
+        return [(int(t), float(s)) for t, s in rows]
+
+    def _snippets(
+        self, session: Session, terms: Sequence[Term], fts: Any, ids: Sequence[int], whole: bool
+    ) -> dict[int, str]:
+        if not ids or not _positive(terms):
+            return {}
+        hidden = fts.c[fts.name]
+        if whole:
+            marked = func.highlight(hidden, 0, MARK_START, MARK_END)
+        else:
+            marked = func.snippet(hidden, -1, MARK_START, MARK_END, " … ", SNIPPET_WORDS)
+        rows = session.execute(
+            select(fts.c.rowid, marked).where(
+                hidden.op("MATCH")(match_expression(_positive(terms))), fts.c.rowid.in_(list(ids))
+            )
+        ).all()
+        return {int(k): str(v or "") for k, v in rows}
+
+    def message_snippets(
+        self, session: Session, terms: Sequence[Term], ids: Sequence[int]
+    ) -> dict[int, str]:
+        return self._snippets(session, terms, MESSAGE_FTS, ids, whole=False)
+
+    def subject_snippets(
+        self, session: Session, terms: Sequence[Term], ids: Sequence[int]
+    ) -> dict[int, str]:
+        return self._snippets(session, terms, TICKET_FTS, ids, whole=True)
+
+    def rebuild(self, session: Session) -> None:
+        for statement in REBUILD:
+            session.execute(text(statement))
+
+
+def index_for(session: Session) -> SearchIndex:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return PostgresIndex()
+    if dialect == "sqlite":
+        return SqliteIndex()
+    raise NotImplementedError(f"no search index for {dialect}")
