@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python tests/security/audit_dependencies.py
 
 test: lint
 	$(BIN)/python tests/setup_services.py

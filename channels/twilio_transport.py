@@ -35,6 +35,7 @@ __all__ = [
     "TEMPORARY_ERROR_CODES",
     "Download",
     "DownloadTooLargeError",
+    "RedirectedTransport",
     "TwilioTransport",
     "delivery_error",
     "is_permanent_error_code",
@@ -243,3 +244,23 @@ def make_client(account_sid: str, auth_token: str, http_client: TwilioTransport)
         http_client=http_client,
         environment={"TWILIO_EDGE": "", "TWILIO_REGION": ""},
     )
+
+
+class RedirectedTransport(TwilioTransport):
+    """Sends what the SDK addresses to Twilio's API to ``base_url`` instead
+    (scheme and host only; path, query, form and credentials unchanged).
+    ``SERVICEDESK_TWILIO_API_BASE`` uses it to point a whole deployment, its
+    worker processes included, at a local stand-in of Twilio in tests."""
+
+    def __init__(self, base_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._target = urlsplit(base_url)
+        if self.session is not None:
+            self.session.trust_env = False
+
+    def resolve_url(self, url: str) -> str:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if host == "twilio.com" or host.endswith(".twilio.com"):
+            return parts._replace(scheme=self._target.scheme, netloc=self._target.netloc).geturl()
+        return url

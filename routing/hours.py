@@ -12,9 +12,10 @@ ends at midnight at the end of that day, so ``00:00-00:00`` is a whole day.
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Mapping
+from collections.abc import Container, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 HELSINKI = "Europe/Helsinki"
@@ -126,6 +127,25 @@ def _day_intervals(
     return result
 
 
+@lru_cache(maxsize=8192)
+def _memo_day_intervals(
+    day: date, opening: OpeningHours, holidays: Container[date]
+) -> tuple[tuple[datetime, datetime], ...]:
+    return tuple(_day_intervals(day, opening, ZoneInfo(opening.tz), holidays))
+
+
+def _intervals_of(
+    day: date, opening: OpeningHours, zone: ZoneInfo, holidays: Container[date]
+) -> Sequence[tuple[datetime, datetime]]:
+    """``_day_intervals`` remembered per day: reports add up the open hours
+    of tens of thousands of tickets over the same few hundred days.  A
+    calendar is taken not to change once made; one that cannot be hashed
+    (a ``set``) is simply not remembered."""
+    if isinstance(holidays, Hashable):
+        return _memo_day_intervals(day, opening, holidays)
+    return _day_intervals(day, opening, zone, holidays)
+
+
 def is_open(at: datetime, opening: OpeningHours, holidays: Container[date]) -> bool:
     """Whether ``at`` falls inside the opening hours (a holiday is closed)."""
     _require_aware(at, "at")
@@ -178,7 +198,7 @@ def business_hours_between(
     day = first.astimezone(zone).date()
     end_day = last.astimezone(zone).date()
     while day <= end_day:
-        for start, finish in _day_intervals(day, opening, zone, holidays):
+        for start, finish in _intervals_of(day, opening, zone, holidays):
             overlap = min(finish, last) - max(start, first)
             if overlap > timedelta():
                 total += overlap

@@ -61,12 +61,19 @@ class Runtime:
         sms: Sender | None = None
         if settings.twilio_account_sid and settings.twilio_auth_token:
             from channels.sms import TwilioSmsGateway
+            from channels.twilio_transport import RedirectedTransport
 
             sms = TwilioSmsGateway(
                 settings.twilio_account_sid,
                 settings.twilio_auth_token,
                 settings.sms_number or "",
                 status_callback=settings.base_url + "/webhooks/twilio/sms/status",
+                # Tests only (SERVICEDESK_TWILIO_API_BASE): a local stand-in of Twilio.
+                http_client=(
+                    RedirectedTransport(settings.twilio_api_base)
+                    if settings.twilio_api_base
+                    else None
+                ),
             )
         return cls(
             settings=settings,

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, g, jsonify, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
@@ -80,8 +82,13 @@ def refuse_nul_characters() -> Any:
         return error_response(400, "invalid", "the address contains a NUL character")
     if request.form and any("\x00" in k or "\x00" in v for k, v in request.form.items(multi=True)):
         return error_response(400, "invalid", "the form contains a NUL character")
-    if request.is_json and _has_nul(request.get_json(silent=True)):
-        return error_response(400, "invalid", "the JSON contains a NUL character")
+    if request.is_json:
+        try:
+            has_nul = _has_nul(request.get_json(silent=True))
+        except RecursionError:  # "[[[[…" a hundred thousand deep
+            return error_response(400, "invalid", "the JSON is nested too deeply")
+        if has_nul:
+            return error_response(400, "invalid", "the JSON contains a NUL character")
     return None
 
 
@@ -95,6 +102,28 @@ def install_error_handlers(app: Flask) -> None:
     def _http(exc: HTTPException) -> Any:
         code = (exc.name or "error").lower().replace(" ", "_")
         return error_response(exc.code or 500, code, exc.description or exc.name)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeoutError)
+    def _database_unavailable(exc: Exception) -> Any:
+        # The database is down, restarting or overloaded: nothing was
+        # stored, and the same request will work in a moment.  503 with
+        # Retry-After tells Twilio and integrations to retry; a person gets
+        # the "try again in a moment" page.
+        first_line = (str(exc).splitlines() or [""])[0][:200]
+        app.logger.warning(
+            "database unavailable on %s %s: %s", request.method, request.path, first_line
+        )
+        if wants_json():
+            response, _status = error_response(
+                503, "unavailable", "The service is unavailable for a moment; please retry."
+            )
+        else:
+            response = current_app.make_response(render_template("error.html", status=500))
+        response.status_code = 503
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:

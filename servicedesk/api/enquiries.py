@@ -121,7 +121,7 @@ def create_enquiry() -> Any:
         external_id=message.external_id,
         source="api",
     )
-    if is_new:
+    if is_new or pipeline.is_waiting(rt, record_id):
         pipeline.process_record(rt, record_id)
     session = db()
     record = session.get(IntakeRecord, record_id, populate_existing=True)

@@ -1,0 +1,110 @@
+"""Personal identity codes (henkilötunnus) never leave the desk unmasked:
+enquiries holding codes arrive through every channel — the API, the web
+form, an SMS, a mail (subject and body), and an agent's internal note,
+which does not pass the intake — and then the captured log of the whole
+run (every logger at DEBUG), every mail and SMS the desk sent and the
+search results with their snippets are scanned for any of the codes; the
+ticket pages and the API's view for the codes that came from outside (a
+note is the agent's own writing, shown to the staff only, as written)."""
+
+from __future__ import annotations
+
+import logging
+from email.message import EmailMessage
+
+from servicedesk import mail_intake
+from tests.integration.console_kit import fast_sign_in, token
+from tests.integration.portal_client import make_portal
+from tests.integration.twilio_requests import Twilio
+from tests.security.conftest import World
+
+CODES = ["131052-308T", "010594Y9032", "311299a999X", "211106+123A"]
+NOTE_CODE = "150505-505K"
+
+
+def text_with(code: str, channel: str) -> str:
+    return f"Hei, hakemukseni ({channel}) koskee minua, henkilötunnukseni on {code}. Oppisopimus?"
+
+
+def leaked(text: str, codes: tuple[str, ...] = (*CODES, NOTE_CODE)) -> list[str]:
+    lowered = text.lower()
+    return [code for code in codes if code.lower() in lowered]
+
+
+def test_codes_are_masked_in_logs_mail_sms_pages_and_snippets(
+    app, client, api, rt, settings, session, mail, sms, world: World, caplog, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    caplog.set_level(logging.DEBUG)
+    # Statement echo (SQL with its parameters) is off in production, as here.
+    monkeypatch.setattr(logging.getLogger("sqlalchemy"), "level", logging.WARNING)
+    numbers = []
+    answer = api.post(
+        "/enquiries",
+        json={
+            "email": "api@example.org",
+            "subject": f"Tunnus {CODES[0]}",
+            "body": text_with(CODES[0], "api"),
+        },
+    )
+    assert answer.status_code == 201
+    numbers.append(answer.get_json()["ticket"]["number"])
+    portal = make_portal(app, client)
+    sent = portal.post(
+        "/contact?lang=fi",
+        {"email": "form@example.org", "message": text_with(CODES[1], "lomake"), "website": ""},
+    )
+    assert sent.status_code == 200
+    assert not leaked(sent.get_data(as_text=True))
+    reply = Twilio(client, settings).post(
+        "/webhooks/twilio/sms",
+        {
+            "MessageSid": "SM" + "9" * 32,
+            "AccountSid": settings.twilio_account_sid,
+            "From": "+358401112223",
+            "To": settings.sms_number,
+            "Body": text_with(CODES[2], "sms"),
+            "NumMedia": "0",
+        },
+    )
+    assert reply.status_code == 200
+    mail_in = EmailMessage()
+    mail_in["From"] = "Posti <posti@example.org>"
+    mail_in["To"] = settings.mail_from
+    mail_in["Subject"] = f"Hakemus, tunnus {CODES[3]}"
+    mail_in["Message-ID"] = "<codes-1@example.org>"
+    mail_in.set_content(text_with(CODES[3], "mail"))
+    result = mail_intake.ingest(rt, mail_in.as_bytes(), name="codes")
+    assert result.ticket_number
+    numbers.append(result.ticket_number)
+
+    fast_sign_in(client, world.agent)
+    note = client.post(
+        f"/console/tickets/{numbers[0]}/note",
+        data={
+            "csrf_token": token(client),
+            "note-body": f"Soitin, hän kertoi tunnuksen {NOTE_CODE}.",
+        },
+    )
+    assert note.status_code == 302
+
+    pages = {
+        f"/console/tickets/{number}": client.get(f"/console/tickets/{number}") for number in numbers
+    }
+    for query in ("henkilötunnukseni", "tunnuksen", "Oppisopimus", "Hakemus"):
+        pages[f"search {query}"] = client.get(f"/console/search?q={query}")
+    for where, page in pages.items():
+        assert page.status_code == 200, where
+        outside = tuple(CODES) if where.startswith("/console/tickets/") else (*CODES, NOTE_CODE)
+        assert not leaked(page.get_data(as_text=True), outside), where
+    for number in numbers:
+        assert not leaked(api.get(f"/tickets/{number}").get_data(as_text=True), tuple(CODES))
+    outbound = [*mail.sent, *sms.sent]
+    assert len(outbound) >= 4, "acknowledgements and notifications went out"
+    for message in outbound:
+        found = leaked(" ".join([message.subject, message.text, message.html or ""]))
+        assert not found, (message.to_address, found)
+    assert caplog.records, "the run logged something"
+    assert not leaked(caplog.text)
+    assert "[henkilötunnus poistettu]" in pages[f"/console/tickets/{numbers[0]}"].get_data(
+        as_text=True
+    )
