@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from servicedesk import access, notify, outbox
 from servicedesk import tickets as ticket_ops
-from servicedesk.console import console, forms, sms_length, snippets
+from servicedesk.console import console, forms, kb_replies, sms_length, snippets
 from servicedesk.console.errors import explain, status_of
 from servicedesk.console.identity import me
 from servicedesk.console.ticket import render_ticket
@@ -83,6 +83,7 @@ def reply(number: str) -> Any:
             ticket, notify.identities(session, ticket.contact_id), form.channel.data or None
         )
         ticket_ops.reply(session, runtime(), ticket, form.body.data or "", user, channel=channel)
+        kb_replies.record_uses(session, ticket, user, form.body.data or "")
         if channel == "sms":
             return _("The answer was sent by SMS.")
         return _("The answer was sent by email.")
