@@ -5,9 +5,9 @@ its own.  These tests need PostgreSQL and Redis (``TEST_DATABASE_URL``,
 ``TEST_REDIS_URL``): SQLite and inline jobs are not what runs in
 production, and a crash test of them would prove little.
 
-Sizes are bounded for CI (each test well under a minute on two cores);
-``RELIABILITY_ENQUIRIES`` raises the crash test's count (``make bench``
-runs it with 1,000).
+Sizes are bounded for CI: each test well under a minute on two cores,
+but for the crash test's 1,000 enquiries (a few minutes;
+``RELIABILITY_ENQUIRIES`` lowers the count for a quick local run).
 """
 
 from __future__ import annotations
