@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 import click
+from sqlalchemy.exc import DBAPIError
 
 from servicedesk.cli_context import Context, fail
 from servicedesk.errors import ConfigError, ServiceDeskError
@@ -60,6 +61,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         fail(exc.message + (f" (field: {exc.field})" if exc.field else ""))
     except KeyboardInterrupt:
         sys.exit(130)
+    except DBAPIError as exc:
+        # SQLAlchemy's text carries the statement and its parameters (a new
+        # token's hash, say): only the driver's first line is shown.
+        logger.debug("database error", exc_info=True)
+        fail(database_message(exc))
     except Exception as exc:  # last line of defence: one line, never a traceback
         logger.debug("unhandled", exc_info=True)
-        fail(f"{type(exc).__name__}: {exc}")
+        fail(f"{type(exc).__name__}: {first_line(str(exc))}")
+
+
+def first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0]
+
+
+def database_message(exc: DBAPIError) -> str:
+    reason = first_line(str(exc.orig)) if exc.orig is not None else first_line(str(exc))
+    if "no such table" in reason or ("relation" in reason and "does not exist" in reason):
+        return f"database: {reason} (run `servicedesk db upgrade` first)"
+    return f"database: {reason}"

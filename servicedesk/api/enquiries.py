@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import request
 
+from channels.email import InvalidAddressError
+from channels.email.compose import validate_address
 from channels.message import Channel, Hints, InboundMessage
 from servicedesk import places
 from servicedesk.api import api, json_body, ok
@@ -79,6 +81,14 @@ def parse_enquiry(data: dict[str, Any]) -> InboundMessage:
     email = _text(data, "email")
     if email is not None and normalise_email(email) is None:
         raise ValidationError("email is not an email address", field="email")
+    if email is not None:
+        try:
+            validate_address(email)  # what the desk's mail can be sent to
+        except InvalidAddressError:
+            raise ValidationError(
+                "email cannot receive the desk's answers (plain ASCII before the @)",
+                field="email",
+            ) from None
     phone = _text(data, "phone")
     if phone is not None and normalise_phone(phone) is None:
         raise ValidationError("phone is not a phone number", field="phone")
@@ -113,6 +123,10 @@ def parse_enquiry(data: dict[str, Any]) -> InboundMessage:
 @api.post("/enquiries")
 def create_enquiry() -> Any:
     message = parse_enquiry(json_body())
+    # The pipeline writes in its own transactions: the request's session
+    # ends what it read first (on SQLite an open transaction holds the
+    # only write lock, and the pipeline would wait for it).
+    db().commit()
     rt = runtime()
     record_id, is_new = pipeline.receive(
         rt,

@@ -167,3 +167,18 @@ def test_route_explain_shows_the_reasons(env: dict[str, str], tmp_path: Path) ->
     assert number in explained.stdout
     assert "Routing decision" in explained.stdout
     assert "Oulu" in explained.stdout
+
+
+@pytest.mark.parametrize(
+    "args", [["token", "create", "--name", "x"], ["route", "explain", "2026-000001"]], ids=" ".join
+)
+def test_a_database_not_yet_migrated_is_one_line_with_the_fix(
+    args: list[str], env: dict[str, str], tmp_path: Path
+) -> None:
+    fresh = {**env, "SERVICEDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
+    result = run(args, fresh)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "servicedesk db upgrade" in lines[0]
+    assert "INSERT" not in lines[0] and "SELECT" not in lines[0]

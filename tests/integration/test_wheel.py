@@ -79,8 +79,12 @@ def test_wheel_installs_and_serves(tmp_path: Path) -> None:
         check=True,
     )
     assert str(site_dir) in located.stdout, "the wheel, not the checkout, must be imported"
+    # The console script the wheel declares (pip --target writes it to
+    # bin/; run by the fresh environment's interpreter).
+    script = site_dir / "bin" / "servicedesk"
+    assert script.exists(), "the wheel must declare the servicedesk console script"
     helped = subprocess.run(
-        [str(python), "-m", "servicedesk", "--help"],
+        [str(python), str(script), "--help"],
         cwd=work,
         env=env,
         capture_output=True,
@@ -103,7 +107,7 @@ def test_wheel_installs_and_serves(tmp_path: Path) -> None:
     log = tmp_path / "serve.log"
     with log.open("wb") as handle:
         server = subprocess.Popen(
-            [str(python), "-m", "servicedesk", "serve", "--port", str(port)],
+            [str(python), str(script), "serve", "--port", str(port)],
             cwd=work,
             env=env,
             stdout=handle,
@@ -121,6 +125,13 @@ def test_wheel_installs_and_serves(tmp_path: Path) -> None:
         assert b'"database":"up"' in body.replace(b" ", b""), log.read_text()[-3000:]
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=5) as r:
             assert r.status == 200
+        # A page rendered from the wheel's templates, with its translations.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/contact?lang=fi", timeout=5) as r:
+            page = r.read().decode()
+            assert r.status == 200 and r.headers.get_content_type() == "text/html"
+        assert '<html lang="fi"' in page and "<form" in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as r:
+            assert r.status == 200 and b"password" in r.read()
     finally:
         server.terminate()
         server.wait(timeout=20)
