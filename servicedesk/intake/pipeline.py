@@ -39,6 +39,7 @@ from servicedesk.intake import filters
 from servicedesk.intake.apply import Applied, apply
 from servicedesk.intake.envelope import Envelope
 from servicedesk.intake.lookups import SqlLookups
+from servicedesk.intake.masking import IDENTITY_CODE, mask_identity_codes
 from servicedesk.models import IntakeRecord, IntakeStatus
 from servicedesk.runtime import Runtime
 
@@ -197,6 +198,7 @@ def process_record(runtime: Runtime, record_id: int) -> Applied | None:
             applied = accept(
                 session, runtime, message, record_id=record.id, received_at=record.received_at
             )
+            scrub_identity_codes(record, message)
             session.commit()
         except IntegrityError:
             # Another process applied the same channel id between our
@@ -214,6 +216,52 @@ def process_record(runtime: Runtime, record_id: int) -> Applied | None:
             raise
     after_commit(runtime, applied)
     return applied
+
+
+def scrub_identity_codes(record: IntakeRecord, message: InboundMessage) -> None:
+    """A processed record keeps no personal identity code: the ticket holds
+    the masked message, and so does the stored original from now on.  A
+    structured record (form, API, SMS webhook) has its text values masked
+    in place; a raw mail carrying a code anywhere (headers, parts,
+    encodings) is replaced by the masked message without its attachments,
+    which are stored with the ticket.  The record's id (a mail's SHA-256)
+    still recognises the original when it comes again."""
+    if record.status != IntakeStatus.PROCESSED or not IDENTITY_CODE.search(
+        record.raw.decode("latin-1")
+    ):
+        return
+    if record.format in {TWILIO_FORM, INBOUND_JSON}:
+        try:
+            data = json.loads(record.raw)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            masked_data = {
+                key: value if key == "attachments" else _masked_values(value)
+                for key, value in data.items()
+            }
+            record.raw = json.dumps(masked_data, ensure_ascii=False).encode("utf-8")
+            return
+    masked = replace(
+        message,
+        subject=mask_identity_codes(message.subject)[0],
+        text=mask_identity_codes(message.text)[0],
+        html=mask_identity_codes(message.html)[0] if message.html else None,
+        sender_name=mask_identity_codes(message.sender_name)[0],
+        attachments=(),
+    )
+    record.raw = encode_inbound(masked)
+    record.format = INBOUND_JSON
+
+
+def _masked_values(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_identity_codes(value)[0]
+    if isinstance(value, list):
+        return [_masked_values(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _masked_values(v) for k, v in value.items()}
+    return value
 
 
 def _note_attempt(runtime: Runtime, record_id: int, exc: Exception) -> None:

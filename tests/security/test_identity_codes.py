@@ -12,7 +12,10 @@ from __future__ import annotations
 import logging
 from email.message import EmailMessage
 
+from sqlalchemy import select
+
 from servicedesk import mail_intake
+from servicedesk.models import IntakeRecord
 from tests.integration.console_kit import fast_sign_in, token
 from tests.integration.portal_client import make_portal
 from tests.integration.twilio_requests import Twilio
@@ -103,6 +106,12 @@ def test_codes_are_masked_in_logs_mail_sms_pages_and_snippets(
     for message in outbound:
         found = leaked(" ".join([message.subject, message.text, message.html or ""]))
         assert not found, (message.to_address, found)
+    # The stored originals of the processed contacts keep no code either.
+    records = session.execute(select(IntakeRecord.status, IntakeRecord.raw)).all()
+    assert len(records) >= 4
+    for status, raw in records:
+        assert status == "processed"
+        assert not leaked(raw.decode("utf-8", "replace"), tuple(CODES)), raw[:300]
     assert caplog.records, "the run logged something"
     assert not leaked(caplog.text)
     assert "[henkilötunnus poistettu]" in pages[f"/console/tickets/{numbers[0]}"].get_data(
