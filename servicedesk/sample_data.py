@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -269,6 +270,12 @@ class ThreadMessage:
     after: timedelta
 
 
+def mailbox_name(name: str) -> str:
+    """ "Tomás Virtanen" → "tomas": the first name as a plain ASCII mailbox."""
+    first = unicodedata.normalize("NFKD", name.split()[0].lower())
+    return "".join(c for c in first if c.isascii() and c.isalnum()) or "hakija"
+
+
 def _season_weight(day: datetime) -> float:
     """Peaks in August–September and December–January; quieter weekends."""
     peak = {8: 2.5, 9: 2.0, 12: 1.6, 1: 2.2}.get(day.month, 1.0)
@@ -323,7 +330,7 @@ def enquiries(
                 InboundMessage(
                     channel=Channel.EMAIL,
                     external_id=f"sample-{seed}-{n}@example.invalid",
-                    sender_address=f"{name.split()[0].lower()}.{n}@{domain}",
+                    sender_address=f"{mailbox_name(name)}.{n}@{domain}",
                     sender_name=name,
                     recipient_address="tuki@example.fi",
                     subject=subject,
@@ -347,7 +354,7 @@ def enquiries(
         name = f"{rng.choice(FIRST_NAMES[language])} {rng.choice(LAST_NAMES)}"
         channel = rng.choice(channel_choices)
         phone = f"+35840{rng.randrange(10**6, 10**7)}"
-        email = f"{name.split()[0].lower()}.{n}@example.org"
+        email = f"{mailbox_name(name)}.{n}@example.org"
         if channel == Channel.SMS:
             message = InboundMessage(
                 channel=channel,
