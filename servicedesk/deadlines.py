@@ -6,46 +6,22 @@ time, so no applicant waits on a silent inbox."""
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
-from functools import lru_cache
+from datetime import datetime
 
-import holidays as holiday_calendars
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from routing import DEFAULT_OPENING_HOURS, OpeningHours, add_business_hours
+from routing import add_business_hours
 from servicedesk import audit, notify, outbox
+from servicedesk.business_hours import FINNISH_HOLIDAYS as FINNISH_HOLIDAYS
+from servicedesk.business_hours import FinnishHolidays as FinnishHolidays
+from servicedesk.business_hours import opening_hours as opening_hours
 from servicedesk.lifecycle import ACTIVE
 from servicedesk.models import Message, Organization, Queue, Ticket
 from servicedesk.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 RETURN_KINDS = {"institution", "apprenticeship_office"}
-
-
-class FinnishHolidays:
-    """A ``Container[date]`` of Finnish public holidays for any year."""
-
-    def __contains__(self, day: object) -> bool:
-        return isinstance(day, date) and day in _year(day.year)
-
-
-@lru_cache(maxsize=16)
-def _year(year: int) -> frozenset[date]:
-    return frozenset(holiday_calendars.country_holidays("FI", years=year).keys())
-
-
-FINNISH_HOLIDAYS = FinnishHolidays()
-
-
-def opening_hours(organization: Organization | None, tz: str = "Europe/Helsinki") -> OpeningHours:
-    if organization is None or not organization.opening_hours:
-        return DEFAULT_OPENING_HOURS
-    try:
-        return OpeningHours.parse(organization.opening_hours, tz)
-    except ValueError:
-        logger.warning("organisation %s has unreadable opening hours", organization.id)
-        return DEFAULT_OPENING_HOURS
 
 
 def response_due(session: Session, queue_id: str, start: datetime) -> datetime | None:

@@ -3,35 +3,37 @@ times of tickets, and how long institutions take to answer the tickets
 passed to them.
 
 A duration in business hours depends on each organisation's opening hours
-and on Finnish public holidays, which SQL cannot see, so these figures are
-computed in Python over one bounded query: the newest ``MAX_ROWS`` tickets
-of the range (the table's note says when a range had more and was
-sampled).  Medians and 90th percentiles use linear interpolation between
-the closest ranks, the definition of PostgreSQL's ``percentile_cont``, so
-the figures are the same on both databases.
+and on Finnish public holidays, which SQL cannot see, so they are worked
+out when the events happen and kept on the rows (models/durations.py:
+``tickets.first_response_hours``, ``tickets.resolution_hours`` and
+``ticket_holds``).  A report is then one aggregate query over every ticket
+of the range.  Medians and 90th percentiles use linear interpolation
+between the closest ranks: PostgreSQL's ``percentile_cont`` in the query;
+SQLite has no such aggregate, so there the query returns the one column
+and ``percentile`` below does the same arithmetic.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from routing import OpeningHours, business_hours_between
 from servicedesk.auto_notices import INSTITUTION_KINDS
 from servicedesk.charts import Table
-from servicedesk.deadlines import FINNISH_HOLIDAYS, opening_hours
 from servicedesk.errors import ValidationError
-from servicedesk.models import AuditEvent, Message, Organization, Queue, Ticket
+from servicedesk.models import Organization, Queue, Ticket, TicketHold
 from servicedesk.report_time import ReportFilter
 from servicedesk.reports import UNKNOWN, in_range
 
-MAX_ROWS = 50_000
 GROUPS = ("queue", "organization", "desk")
+NOTE = (
+    "Business hours of the handling organisation, Finnish public holidays excluded; "
+    "median and 90th percentile by linear interpolation"
+)
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -44,39 +46,71 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+def _rounded(value: float | None) -> float | None:
+    return round(value, 2) if value is not None else None
+
+
 def _stats(values: Sequence[float]) -> tuple[int, float | None, float | None]:
-    median, p90 = percentile(values, 0.5), percentile(values, 0.9)
+    return len(values), _rounded(percentile(values, 0.5)), _rounded(percentile(values, 0.9))
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _quantiles(column: InstrumentedAttribute[Any]) -> tuple[ColumnElement[Any], ...]:
+    """count, median and 90th percentile of ``column`` (nulls left out)."""
     return (
-        len(values),
-        round(median, 2) if median is not None else None,
-        round(p90, 2) if p90 is not None else None,
+        func.count(column),
+        func.percentile_cont(0.5).within_group(column.asc()),
+        func.percentile_cont(0.9).within_group(column.asc()),
     )
 
 
-class _Hours:
-    """Opening hours per organisation, read once per report."""
-
-    def __init__(self, session: Session) -> None:
-        self.organizations = {o.id: o for o in session.execute(select(Organization)).scalars()}
-        self.cache: dict[str | None, OpeningHours] = {}
-
-    def between(self, organization_id: str | None, start: datetime, end: datetime) -> float:
-        if organization_id not in self.cache:
-            self.cache[organization_id] = opening_hours(
-                self.organizations.get(organization_id or "")
+def _grouped(
+    session: Session,
+    group: InstrumentedAttribute[Any],
+    columns: Sequence[InstrumentedAttribute[Any]],
+    conditions: Sequence[ColumnElement[bool]],
+    *,
+    joined: Any = None,
+    extra: Sequence[ColumnElement[Any]] = (),
+) -> dict[Any, tuple[Any, ...]]:
+    """Per group key: the ``extra`` aggregates, then (count, median, p90)
+    of each of ``columns`` (nulls left out)."""
+    base = select(group).select_from(joined if joined is not None else group.class_)
+    base = base.where(*conditions)
+    if _is_postgres(session):
+        quantiles = [q for column in columns for q in _quantiles(column)]
+        statement = base.add_columns(*extra, *quantiles).group_by(group)
+        return {
+            key: (
+                *figures[: len(extra)],
+                *(
+                    int(v) if i % 3 == 0 else _rounded(v)
+                    for i, v in enumerate(figures[len(extra) :])
+                ),
             )
-        hours = self.cache[organization_id]
-        return max(0.0, business_hours_between(start, end, hours, FINNISH_HOLIDAYS))
-
-
-def _sample_note(count: int) -> str:
-    note = (
-        "Business hours of the handling organisation, Finnish public holidays excluded; "
-        "median and 90th percentile by linear interpolation"
-    )
-    if count > MAX_ROWS:
-        note += f"; the range has more than {MAX_ROWS} tickets, the newest {MAX_ROWS} were used"
-    return note
+            for key, *figures in session.execute(statement)
+        }
+    extras: dict[Any, tuple[Any, ...]] = {}
+    if extra:
+        extras = {
+            key: tuple(figures)
+            for key, *figures in session.execute(base.add_columns(*extra).group_by(group))
+        }
+    values: dict[Any, list[list[float]]] = {key: [[] for _ in columns] for key in extras}
+    if extra and len(columns) == 1:  # the groups are known: only the values are needed
+        base = base.where(columns[0].is_not(None))
+    for key, *row in session.execute(base.add_columns(*columns)):
+        lists = values.setdefault(key, [[] for _ in columns])
+        for found, value in zip(lists, row, strict=True):
+            if value is not None:
+                found.append(value)
+    return {
+        key: (*extras.get(key, ()), *(f for v in lists for f in _stats(v)))
+        for key, lists in values.items()
+    }
 
 
 def response_times(session: Session, report: ReportFilter, by: str = "desk") -> Table:
@@ -86,28 +120,12 @@ def response_times(session: Session, report: ReportFilter, by: str = "desk") -> 
     group = {"queue": Ticket.queue_id, "organization": Ticket.organization_id}.get(
         by, Ticket.audience
     )
-    rows = session.execute(
-        select(
-            group,
-            Ticket.organization_id,
-            Ticket.created_at,
-            Ticket.first_response_at,
-            Ticket.resolved_at,
-        )
-        .where(*in_range(report, Ticket.created_at), Ticket.merged_into_id.is_(None))
-        .order_by(Ticket.created_at.desc())
-        .limit(MAX_ROWS + 1)
-    ).all()
-    hours = _Hours(session)
-    first: dict[Any, list[float]] = {}
-    resolution: dict[Any, list[float]] = {}
-    for key, organization_id, created, responded, resolved in rows[:MAX_ROWS]:
-        first.setdefault(key, [])
-        resolution.setdefault(key, [])
-        if responded is not None:
-            first[key].append(hours.between(organization_id, created, responded))
-        if resolved is not None:
-            resolution[key].append(hours.between(organization_id, created, resolved))
+    figures = _grouped(
+        session,
+        group,
+        (Ticket.first_response_hours, Ticket.resolution_hours),
+        (*in_range(report, Ticket.created_at), Ticket.merged_into_id.is_(None)),
+    )
     labels = _labels(session, by)
     return Table(
         f"Response and resolution times by {by} (business hours)",
@@ -121,14 +139,10 @@ def response_times(session: Session, report: ReportFilter, by: str = "desk") -> 
             "resolution p90",
         ),
         [
-            (
-                labels.get(key, UNKNOWN if key is None else str(key)),
-                *_stats(first[key]),
-                *_stats(resolution[key]),
-            )
-            for key in sorted(first, key=lambda k: (k is None, str(k)))
+            (labels.get(key, UNKNOWN if key is None else str(key)), *figures[key])
+            for key in sorted(figures, key=lambda k: (k is None, str(k)))
         ],
-        note=_sample_note(len(rows)),
+        note=NOTE,
     )
 
 
@@ -140,94 +154,35 @@ def _labels(session: Session, by: str) -> dict[Any, str]:
     return {}
 
 
-def _institution_spans(
-    ticket_rows: Sequence[Any], events: dict[int, list[Any]]
-) -> list[tuple[str, datetime, datetime | None]]:
-    """(organisation, from, until it was moved on or None) for every time a
-    ticket was with an organisation: from its creation, and after every
-    forward or return."""
-    spans: list[tuple[str, datetime, datetime | None]] = []
-    for ticket_id, organization_id, created in ticket_rows:
-        moves = events.get(ticket_id, [])
-        first_org = moves[0][2].get("from_organization") if moves else organization_id
-        holders: list[tuple[str | None, datetime]] = [(first_org, created)]
-        holders += [(data.get("to_organization"), at) for _kind, at, data in moves]
-        for i, (org, since) in enumerate(holders):
-            until = holders[i + 1][1] if i + 1 < len(holders) else None
-            if org:
-                spans.append((org, since, until))
-    return spans
-
-
 def institution_answer_times(session: Session, report: ReportFilter) -> Table:
     """Per institution: tickets it held (routed or forwarded to it), how
     many it answered before they moved on, and how long the answers took."""
-    tickets = session.execute(
-        select(Ticket.id, Ticket.organization_id, Ticket.created_at)
-        .where(*in_range(report, Ticket.created_at), Ticket.merged_into_id.is_(None))
-        .order_by(Ticket.created_at.desc())
-        .limit(MAX_ROWS + 1)
-    ).all()
-    ids = [t[0] for t in tickets[:MAX_ROWS]]
-    events: dict[int, list[Any]] = {}
-    answers: dict[int, list[datetime]] = {}
-    for chunk in (ids[i : i + 1000] for i in range(0, len(ids), 1000)):
-        for ticket_id, kind, at, data in session.execute(
-            select(AuditEvent.ticket_id, AuditEvent.kind, AuditEvent.created_at, AuditEvent.data)
-            .where(
-                AuditEvent.ticket_id.in_(chunk),
-                AuditEvent.kind.in_(["forwarded", "returned_to_region"]),
-            )
-            .order_by(AuditEvent.ticket_id, AuditEvent.id)
-        ):
-            events.setdefault(ticket_id, []).append((kind, at, data or {}))
-        for ticket_id, at in session.execute(
-            select(Message.ticket_id, Message.created_at)
-            .where(
-                Message.ticket_id.in_(chunk),
-                Message.direction == "outbound",
-                Message.auto_kind == "none",
-            )
-            .order_by(Message.ticket_id, Message.created_at)
-        ):
-            answers.setdefault(ticket_id, []).append(at)
-    hours = _Hours(session)
-    per_org: dict[str, dict[str, Any]] = {}
-    for ticket_id, organization_id, created in tickets[:MAX_ROWS]:
-        spans = _institution_spans([(ticket_id, organization_id, created)], events)
-        for org, since, until in spans:
-            organization = hours.organizations.get(org)
-            if organization is None or organization.kind not in INSTITUTION_KINDS:
-                continue
-            entry = per_org.setdefault(org, {"held": 0, "moved": 0, "waiting": 0, "hours": []})
-            entry["held"] += 1
-            reply = next(
-                (
-                    a
-                    for a in answers.get(ticket_id, [])
-                    if a >= since and (until is None or a < until)
-                ),
-                None,
-            )
-            if reply is not None:
-                entry["hours"].append(hours.between(org, since, reply))
-            elif until is not None:
-                entry["moved"] += 1
-            else:
-                entry["waiting"] += 1
+    unanswered = TicketHold.answered_at.is_(None)
+    figures = _grouped(
+        session,
+        TicketHold.organization_id,
+        (TicketHold.answer_hours,),
+        (
+            *in_range(report, Ticket.created_at),
+            Ticket.merged_into_id.is_(None),
+            Organization.kind.in_(INSTITUTION_KINDS),
+        ),
+        joined=TicketHold.__table__.join(Ticket, Ticket.id == TicketHold.ticket_id).join(
+            Organization, Organization.id == TicketHold.organization_id
+        ),
+        extra=(
+            func.count(),
+            func.sum(case((unanswered & TicketHold.ended_at.is_not(None), 1), else_=0)),
+            func.sum(case((unanswered & TicketHold.ended_at.is_(None), 1), else_=0)),
+        ),
+    )
+    names = {o.id: o.name_fi for o in session.execute(select(Organization)).scalars()}
     return Table(
         "How long institutions take to answer (business hours)",
         ("institution", "tickets", "answered", "moved on unanswered", "waiting", "median", "p90"),
         [
-            (
-                hours.organizations[org].name_fi,
-                e["held"],
-                *_stats(e["hours"])[:1],
-                e["moved"],
-                e["waiting"],
-                *_stats(e["hours"])[1:],
-            )
-            for org, e in sorted(per_org.items(), key=lambda item: item[0])
+            (names[org], held, answered, int(moved), int(waiting), median, p90)
+            for org, (held, moved, waiting, answered, median, p90) in sorted(figures.items())
         ],
-        note=_sample_note(len(tickets)),
+        note=NOTE,
     )

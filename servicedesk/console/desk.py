@@ -45,7 +45,7 @@ def home() -> Any:
                 "slug": SLUG_OF[audience],
                 "queues": queues,
                 "counts": listing.open_counts(session, ids),
-                "views": listing.view_counts(session, user, audience, now, ids),
+                "views": listing.view_counts(session, user, audience, now),
             }
         )
     return render_template("console/home.html", desks=desks)
@@ -125,7 +125,7 @@ def desk_list(slug: str, kind: str, queue_id: str | None = None) -> Any:
     filters, problems = read_filters(form)
     cursor = listing.Cursor.decode(request.args.get("after"))
     view = listing.View(audience, kind, queue_id)
-    page = listing.ticket_page(session, user, view, filters, now, ids, cursor)
+    page = listing.ticket_page(session, user, view, filters, now, cursor)
     kept: dict[str, Any] = {k: v for k, v in request.args.items() if k != "after" and v}
     place: dict[str, Any] = {"slug": slug, **({"queue_id": queue_id} if queue_id else {})}
     endpoint = f"console.desk_{kind}"
@@ -140,7 +140,7 @@ def desk_list(slug: str, kind: str, queue_id: str | None = None) -> Any:
         queue=queue,
         queues=queues,
         counts=listing.open_counts(session, ids),
-        views=listing.view_counts(session, user, audience, now, ids),
+        views=listing.view_counts(session, user, audience, now),
         form=form,
         problems=problems,
         page=page,

@@ -2,9 +2,16 @@
 filtered list query with keyset pagination.
 
 Pages are cut with ``WHERE (key, id) < (last key, last id)`` on the sort
-key, never with OFFSET, so the thousandth page costs what the first does.
-The visibility rule is ``access.visible`` (and for queues, ``access.can_see``
-on a ticket that would sit in the queue), the same rule the ticket page uses.
+key, never with OFFSET, so the thousandth page costs what the first does,
+and every list order has an index that returns the rows in that order
+(models/tickets.py: the desk, the queue and the organisation, each by
+creation time and by deadline).  Sorted by deadline, the tickets without one
+come last, in id order: a second query over ``due_at IS NULL`` (an
+expression such as ``coalesce`` in ORDER BY would defeat the indexes).
+The visibility rule is ``access.visible`` alone, the same rule the ticket
+page uses, so a list shows every ticket the user may open, also one in a
+deactivated queue or in none; the queue menu is ``visible_queues``
+(``access.can_see`` on a ticket that would sit in the queue).
 No Flask here: the views parse the request into ``View`` and ``Filters``.
 """
 
@@ -20,14 +27,15 @@ from sqlalchemy.orm import Session, joinedload
 
 from servicedesk import access
 from servicedesk.lifecycle import ACTIVE
-from servicedesk.models import ContactIdentity, Organization, Queue, Region, Role, Ticket, User
+from servicedesk.models import ContactIdentity, Organization, Queue, Region, Ticket, User
 from servicedesk.models.base import UTCDateTime
 
 PAGE_SIZE = 50
 ACTIVE_STATUSES = sorted(s.value for s in ACTIVE)
 VIEWS = ("all", "mine", "unassigned", "overdue", "queue")
 SORTS = ("newest", "oldest", "due")
-# Tickets without a deadline sort after every real one.
+# The cursor's key once the deadline sort has passed the last deadline
+# (only in the cursor: the database keeps NULL).
 NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
@@ -104,20 +112,9 @@ def visible_queues(session: Session, user: User, audience: str) -> list[Queue]:
     ]
 
 
-def _is_org_limited(user: User) -> bool:
-    return Role(user.role) in {Role.EXPERT, Role.SUPERUSER}
-
-
-def _scope(
-    user: User, view: View, now: datetime, queue_ids: Sequence[str]
-) -> list[ColumnElement[bool]]:
-    """The WHERE clauses of a view, visibility included; ``queue_ids`` are
-    the desk's queues the user sees (``visible_queues``)."""
+def _scope(user: User, view: View, now: datetime) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of a view, visibility included."""
     clauses: list[ColumnElement[bool]] = [Ticket.audience == view.audience, access.visible(user)]
-    if _is_org_limited(user):
-        # Redundant with the rule, but lets the planner use the
-        # (queue_id, status, id) index instead of scanning the desk.
-        clauses.append(Ticket.queue_id.in_(list(queue_ids)))
     if view.kind == "queue":
         clauses.append(Ticket.queue_id == view.queue_id)
     elif view.kind == "mine":
@@ -155,9 +152,7 @@ def _filter_clauses(filters: Filters) -> list[ColumnElement[bool]]:
 
 
 def sort_key(sort: str) -> ColumnElement[Any]:
-    if sort == "due":
-        return func.coalesce(Ticket.due_at, literal(NO_DEADLINE, UTCDateTime()))
-    return Ticket.created_at  # type: ignore[return-value]
+    return Ticket.due_at if sort == "due" else Ticket.created_at  # type: ignore[return-value]
 
 
 def _key_of(ticket: Ticket, sort: str) -> datetime:
@@ -181,18 +176,28 @@ def list_query(
     view: View,
     filters: Filters,
     now: datetime,
-    queue_ids: Sequence[str],
     after: Cursor | None = None,
     size: int = PAGE_SIZE,
+    *,
+    no_deadline: bool = False,
 ) -> Select[Any]:
+    """One page of a list, or with the deadline sort, of one part of it:
+    the tickets with a deadline, or (``no_deadline``, or once the cursor is
+    past the last deadline) those without."""
+    query = select(Ticket).where(*_scope(user, view, now), *_filter_clauses(filters))
+    if filters.sort == "due":
+        no_deadline = no_deadline or (after is not None and after.key >= NO_DEADLINE)
+        if no_deadline:
+            # due_at is NULL throughout: ordering by it too lets PostgreSQL
+            # read the (…, due_at, id) index in order instead of sorting.
+            query = query.where(Ticket.due_at.is_(None)).order_by(Ticket.due_at, Ticket.id)
+            if after is not None and after.key >= NO_DEADLINE:
+                query = query.where(Ticket.id > after.id)
+            return query.limit(size + 1)
+        query = query.where(Ticket.due_at.is_not(None))
     key = sort_key(filters.sort)
     order = (key.desc(), Ticket.id.desc()) if filters.sort == "newest" else (key, Ticket.id)
-    query = (
-        select(Ticket)
-        .where(*_scope(user, view, now, queue_ids), *_filter_clauses(filters))
-        .order_by(*order)
-        .limit(size + 1)
-    )
+    query = query.order_by(*order).limit(size + 1)
     if after is not None:
         query = query.where(_after(filters.sort, after))
     return query
@@ -204,17 +209,25 @@ def ticket_page(
     view: View,
     filters: Filters,
     now: datetime,
-    queue_ids: Sequence[str],
     after: Cursor | None = None,
     size: int = PAGE_SIZE,
 ) -> Page:
-    query = list_query(user, view, filters, now, queue_ids, after, size).options(
+    loads = (
         joinedload(Ticket.contact),
         joinedload(Ticket.organization),
         joinedload(Ticket.assignee),
         joinedload(Ticket.queue),
     )
+    query = list_query(user, view, filters, now, after, size).options(*loads)
     rows: list[Ticket] = list(session.execute(query).unique().scalars())
+    past_deadlines = after is not None and after.key >= NO_DEADLINE
+    # No ticket without a deadline is overdue.
+    tail_wanted = filters.sort == "due" and view.kind != "overdue" and not past_deadlines
+    if tail_wanted and len(rows) <= size:
+        # The last deadline is on this page: the tickets without one follow.
+        rest = size - len(rows)
+        tail = list_query(user, view, filters, now, size=rest, no_deadline=True).options(*loads)
+        rows += list(session.execute(tail).unique().scalars())
     more = len(rows) > size
     rows = rows[:size]
     cursor = Cursor(_key_of(rows[-1], filters.sort), rows[-1].id) if more and rows else None
@@ -249,12 +262,14 @@ def open_counts(session: Session, queue_ids: Sequence[str]) -> dict[str, int]:
 
 
 def view_counts(
-    session: Session, user: User, audience: str, now: datetime, queue_ids: Sequence[str]
+    session: Session, user: User, audience: str, now: datetime, queue_ids: Sequence[str] = ()
 ) -> dict[str, int]:
-    """Active tickets in the desk's own views (mine, unassigned, overdue, all)."""
+    """Active tickets in the desk's own views (mine, unassigned, overdue, all).
+    ``queue_ids`` is ignored (visibility is ``access.visible`` alone); it
+    stays until the callers stop passing it."""
     counts = {}
     for kind in ("all", "mine", "unassigned", "overdue"):
-        clauses = _scope(user, View(audience, kind), now, queue_ids)
+        clauses = _scope(user, View(audience, kind), now)
         counts[kind] = session.execute(
             select(func.count(Ticket.id)).where(*clauses, Ticket.status.in_(ACTIVE_STATUSES))
         ).scalar_one()

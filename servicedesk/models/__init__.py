@@ -1,5 +1,6 @@
 """The ORM models, one module per concern; importing this package registers
-every table on ``Base.metadata`` (Alembic and the tests rely on it)."""
+every table on ``Base.metadata`` (Alembic and the tests rely on it) and the
+flush listener that keeps durations in business hours (durations.py)."""
 
 from servicedesk.models.announcements import Announcement, AnnouncementDelivery
 from servicedesk.models.base import Base, utcnow
@@ -20,6 +21,7 @@ from servicedesk.models.directory import (
     Region,
     RoutingRule,
 )
+from servicedesk.models.durations import TicketHold
 from servicedesk.models.feedback import Survey
 from servicedesk.models.knowledge import (
     Article,
@@ -74,6 +76,7 @@ __all__ = [
     "TemplateOverride",
     "Ticket",
     "TicketCounter",
+    "TicketHold",
     "TicketLink",
     "TicketRedaction",
     "User",

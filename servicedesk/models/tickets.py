@@ -30,6 +30,32 @@ class Ticket(Base):
         Index("ix_tickets_assignee_status_id", "assignee_id", "status", "id"),
         Index("ix_tickets_contact_id_id", "contact_id", "id"),
         Index("ix_tickets_created_at", "created_at"),
+        # retention.due_tickets: a desk's tickets closed before a cutoff.  No
+        # status column: closed_at is set only on closing, and an index that
+        # leads with (audience, status) would compete with the list indexes
+        # below for the console's open-ticket lists.
+        Index("ix_tickets_audience_closed_at", "audience", "closed_at"),
+        # The console's lists in their orders (console/listing.py): a desk,
+        # a queue, and an organisation's part of a desk (what an expert or
+        # super-user sees), each newest or oldest first and by deadline.
+        Index("ix_tickets_audience_created_at_id", "audience", "created_at", "id"),
+        Index("ix_tickets_audience_due_at_id", "audience", "due_at", "id"),
+        Index("ix_tickets_queue_created_at_id", "queue_id", "created_at", "id"),
+        Index("ix_tickets_queue_due_at_id", "queue_id", "due_at", "id"),
+        Index(
+            "ix_tickets_organization_audience_created_at_id",
+            "organization_id",
+            "audience",
+            "created_at",
+            "id",
+        ),
+        Index(
+            "ix_tickets_organization_audience_due_at_id",
+            "organization_id",
+            "audience",
+            "due_at",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,6 +85,11 @@ class Ticket(Base):
     forwarded_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # Business hours from created_at to first_response_at and to resolved_at,
+    # by the handling organisation's opening hours, kept up to date on every
+    # flush (models/durations.py) so reports aggregate one column.
+    first_response_hours: Mapped[float | None]
+    resolution_hours: Mapped[float | None]
 
     queue: Mapped[Queue | None] = relationship()
     organization: Mapped[Organization | None] = relationship()
