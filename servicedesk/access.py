@@ -7,7 +7,9 @@ attachment downloads and search alike:
 - institution expert: tickets routed to their organisation.
 
 Anything else is "not found", never "forbidden", so a guessed number
-reveals nothing.
+reveals nothing.  Who may answer a contact by replying to our mail
+(``may_answer_by_email``) is the same rule for everyone but the
+administrator, who answers in the console.
 """
 
 from __future__ import annotations
@@ -41,14 +43,44 @@ def can_see(user: User | None, ticket: Ticket) -> bool:
         return True
     if not user.is_active:
         return False
-    role = Role(user.role)
+    return sees(user.role, user.organization_id, ticket.audience, ticket.organization_id)
+
+
+def sees(
+    role_name: str,
+    organization_id: str | None,
+    audience: str,
+    ticket_organization_id: str | None,
+) -> bool:
+    """``can_see`` on plain values, for callers holding no rows (the intake filters)."""
+    role = Role(role_name)
     if role in {Role.ADMIN, Role.AGENT}:
         return True
     if role is Role.HELPDESK:
-        return ticket.audience == "staff"
-    if user.organization_id is None or ticket.organization_id != user.organization_id:
+        return audience == "staff"
+    if organization_id is None or ticket_organization_id != organization_id:
         return False
-    return role is not Role.SUPERUSER or ticket.audience == "staff"
+    return role is not Role.SUPERUSER or audience == "staff"
+
+
+#: Who may answer a contact by replying to our mail: the people who work
+#: tickets (an administrator administers; they answer in the console).
+EMAIL_ANSWER_ROLES = frozenset({Role.AGENT, Role.HELPDESK, Role.SUPERUSER, Role.EXPERT})
+
+
+def may_answer_by_email(
+    role_name: str,
+    organization_id: str | None,
+    audience: str,
+    ticket_organization_id: str | None,
+) -> bool:
+    """Whether a user's reply by email may go to the ticket's contact as
+    their answer: an expert or super-user of the ticket's organisation, or
+    an agent of the desk the ticket is at (desk agents every ticket, the
+    national staff helpdesk every staff ticket), as ``sees`` says."""
+    if role_name not in {r.value for r in EMAIL_ANSWER_ROLES}:
+        return False
+    return sees(role_name, organization_id, audience, ticket_organization_id)
 
 
 def can_administer(user: User | None) -> bool:

@@ -190,6 +190,11 @@ def poll_once(
             report.errors += 1
             report.lines.append(f"{mailbox.name}: not polled: {exc}")
             logger.warning("mailbox %s not polled: %s", mailbox.name, exc)
+        except Exception as exc:  # one mailbox's surprise must not keep the others unpolled
+            report.errors += 1
+            first_line = (str(exc).splitlines() or [""])[0][:200]
+            report.lines.append(f"{mailbox.name}: not polled: {type(exc).__name__}: {first_line}")
+            logger.exception("mailbox %s not polled", mailbox.name)
     return report
 
 
@@ -205,7 +210,9 @@ def watch(
     """``email poll --idle`` for one mailbox: sync, then wait with IMAP IDLE
     for at most ``idle_seconds`` and sync again, forever.  A dead connection
     (or database) is retried with ``backoff(attempt)`` seconds between tries;
-    what arrived meanwhile is taken in by the sync after reconnecting.
+    what arrived meanwhile is taken in by the sync after reconnecting.  Any
+    other failure is logged with its traceback and retried the same way, so
+    the mailbox's thread never ends while the process runs on.
     Yields the report of every sync; closing the generator disconnects."""
     stop = stop or threading.Event()
     attempt = 0
@@ -231,6 +238,20 @@ def watch(
                 "mailbox %s: %s; reconnecting in %.1f s (attempt %d)",
                 mailbox.name,
                 exc,
+                delay,
+                attempt,
+            )
+            stop.wait(delay)
+        except Exception:
+            # A bug, or a library failing in a way nobody foresaw: this
+            # mailbox's thread must not die of it, silently, while the
+            # process looks alive.  Logged with its traceback, then the same
+            # backoff as a dead connection.
+            attempt += 1
+            delay = backoff(attempt)
+            logger.exception(
+                "mailbox %s: unexpected failure; reconnecting in %.1f s (attempt %d)",
+                mailbox.name,
                 delay,
                 attempt,
             )

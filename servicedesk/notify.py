@@ -120,6 +120,12 @@ def _queue_email(
     shown_text: str | None = None,
 ) -> Message:
     now = runtime.now()
+    # The templates carry the tag, but an administrator may edit it out, and
+    # without it a reply from a mail program that drops our References
+    # (some webmails do) would start a new ticket.
+    tag = f"[#{ticket.number}]"
+    if tag not in subject:
+        subject = f"{subject.rstrip()} {tag}".lstrip()
     # Only the conversation the recipient may see: the Message-IDs of
     # internal notifications and notes never travel in a contact's headers.
     references = thread_ids(session, ticket, public_only=True)[-20:]

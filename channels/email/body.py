@@ -7,6 +7,13 @@ parts add a header block and their own segments and attachments; the
 original returned inside a ``multipart/report`` only contributes its
 Message-ID.  Everything else is an attachment, named, sniffed and checked
 against the size limit.
+
+An Outlook TNEF container (``winmail.dat``, ``application/ms-tnef``) is
+kept as an attachment as it came, with a visible note that its contents
+were not unpacked.  The issue asks for unpacking only where a maintained
+library does it, and the one Python library for it, tnefparse (1.4.0), has
+had no release or maintenance since 2021: parsing a hostile binary format with
+unmaintained code is a worse risk than an agent asking for the files again.
 """
 
 from __future__ import annotations

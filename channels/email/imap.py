@@ -4,7 +4,9 @@ It connects (SSL, STARTTLS or plain), selects the folder and reports its
 UIDVALIDITY and highest UID, lists the UIDs after a given one, fetches raw
 messages with ``BODY.PEEK[]`` (so fetching never marks anything seen), marks
 a message ``\\Seen``, moves it to the processed folder (``MOVE`` where the
-server has it, else ``COPY`` + ``\\Deleted`` + ``UID EXPUNGE``) and waits
+server has it, else ``COPY`` + ``\\Deleted`` + ``UID EXPUNGE``; without
+UIDPLUS the original is left flagged ``\\Deleted``, since a plain
+``EXPUNGE`` would take other clients' deleted messages too) and waits
 with IDLE.  It keeps no sync state: the application stores UIDVALIDITY and
 the last UID and decides what to fetch.
 
@@ -20,6 +22,7 @@ Errors::
 from __future__ import annotations
 
 import contextlib
+import logging
 import ssl
 import time
 from collections.abc import Iterable, Iterator
@@ -31,6 +34,8 @@ from imapclient import DELETED, SEEN, IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from channels.errors import ChannelError
+
+logger = logging.getLogger(__name__)
 
 # RFC 2177 lets servers drop an IDLE after 30 minutes and NATs forget idle
 # connections sooner; one IDLE command never lasts longer than this.
@@ -189,7 +194,10 @@ class ImapMailbox:
             self.client.add_flags([uid], [SEEN], silent=True)
 
     def move_processed(self, uid: int) -> None:
-        """Move the message to ``processed_folder`` (created when missing)."""
+        """Move the message to ``processed_folder`` (created when missing).
+
+        Without MOVE or UIDPLUS it is copied and left flagged ``\\Seen``
+        and ``\\Deleted`` where it was, never expunged (see the module)."""
         target = self.settings.processed_folder
         if not target:
             raise ImapError("no processed folder configured")
@@ -202,11 +210,20 @@ class ImapMailbox:
                 self.client.move([uid], target)
                 return
             self.client.copy([uid], target)
-            self.client.add_flags([uid], [DELETED], silent=True)
+            self.client.add_flags([uid], [SEEN, DELETED], silent=True)
             if self.client.has_capability("UIDPLUS"):
                 self.client.uid_expunge([uid])
-            else:
-                self.client.expunge()
+                return
+        # A plain EXPUNGE would also remove whatever other clients flagged
+        # \Deleted in this folder.  The copy is made; the original stays,
+        # flagged, below the last UID we took in, until someone expunges.
+        logger.info(
+            "IMAP server without MOVE or UIDPLUS: UID %s copied to %s and left flagged "
+            "\\Deleted in %s, not expunged",
+            uid,
+            target,
+            self.settings.folder,
+        )
 
     def noop(self) -> None:
         """A round trip that fails with :class:`ImapConnectionError` on a dead connection."""

@@ -9,7 +9,6 @@ import io
 import re
 from typing import Any
 
-import nh3
 from flask import abort, render_template, send_file
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -17,9 +16,17 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from channels.message import Channel
-from servicedesk import access, notify
+from servicedesk import access, feedback, notify
 from servicedesk import tickets as ticket_ops
-from servicedesk.console import console, forms, labels, listing, snippets, thread
+from servicedesk.console import (
+    console,
+    forms,
+    inline_images,
+    labels,
+    listing,
+    snippets,
+    thread,
+)
 from servicedesk.console.identity import me
 from servicedesk.errors import DeliveryRefusedError
 from servicedesk.lifecycle import TRANSITIONS, TicketStatus
@@ -153,8 +160,8 @@ def render_ticket(
 ) -> Any:
     """The ticket page; after a refused action, with the reason beside the
     form that was sent (``submitted``) and what the user typed kept."""
-    session, user = db(), me()
-    page = thread.build(session, ticket, user, runtime().now())
+    session, user, now = db(), me(), runtime().now()
+    page = thread.build(session, ticket, user, now)
     made = build_forms(session, page, user, submitted)
     if prepare is not None:
         prepare(made)
@@ -167,7 +174,8 @@ def render_ticket(
             submitted=submitted,
             error=error,
             sms_warning=sms_warning,
-            now=runtime().now(),
+            now=now,
+            survey=feedback.result_for_ticket(session, ticket.id, now),
             reply_snippets=[
                 snippets.Snippet(
                     s.name, s.title, snippets.fill(s, number=ticket.number, agent=user.name)
@@ -187,15 +195,18 @@ def ticket_page(number: str) -> Any:
 
 @console.get("/console/messages/<int:message_id>/html")
 def message_html(message_id: int) -> Any:
-    """A mail's HTML body for a sandboxed frame.  ``body_html`` was cleaned
-    with nh3 at intake; it is cleaned again here, so a row written by some
-    other path can still never carry script into the console."""
+    """A mail's HTML body for a sandboxed frame, its ``cid:`` images shown
+    (``inline_images``).  ``body_html`` was cleaned with nh3 at intake; it
+    is cleaned again here, so a row written by some other path can still
+    never carry script into the console."""
     session = db()
     message = session.get(Message, message_id)
     if message is None or not message.body_html:
         abort(404)
     _visible_ticket(session, message.ticket_id)
-    body = Markup(nh3.clean(message.body_html))  # noqa: S704 - cleaned on the line above
+    sources = inline_images.image_sources(session, runtime().storage, message)
+    cleaned = inline_images.frame_html(message.body_html, sources)
+    body = Markup(cleaned)  # noqa: S704 - cleaned by nh3 on the line above
     response = render_template("console/message_html.html", body=body, message=message)
     headers = {
         "Content-Security-Policy": FRAME_POLICY,

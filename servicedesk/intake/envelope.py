@@ -65,7 +65,16 @@ class Lookups(Protocol):
 
     def ticket_by_email_message_id(self, message_ids: Sequence[str]) -> TicketRef | None: ...
 
-    def latest_ticket_of_contact(self, contact_id: int) -> TicketRef | None: ...
+    def was_sent_to(self, ticket_id: int, address: str, message_ids: Sequence[str]) -> bool:
+        """Whether one of ``message_ids`` is the Message-ID of a mail we sent
+        on the ticket to ``address``."""
+        ...
+
+    def latest_ticket_of_contact(
+        self, contact_id: int, *, audience: str | None = None
+    ) -> TicketRef | None:
+        """The contact's latest unmerged ticket (of ``audience``'s desk, if given)."""
+        ...
 
     def previous_region(self, contact_id: int) -> str | None: ...
 

@@ -18,6 +18,7 @@ import phonenumbers
 from channels.message import AutoKind, Channel, InboundMessage
 from channels.sms import OptKeyword, opt_keyword
 from routing import RoutingRequest, choose_assignee, decide
+from servicedesk import access
 from servicedesk.intake.envelope import Envelope, Lookups, TicketRef
 from servicedesk.intake.masking import mask_identity_codes
 from servicedesk.lifecycle import TicketStatus
@@ -205,7 +206,11 @@ def find_thread(env: Envelope, ctx: Lookups) -> Envelope:
         found = ctx.ticket_by_call_sid(msg.call.call_sid)
         reason = "the same call" if found else ""
     if found is None and msg.channel in PHONE_CHANNELS and env.contact is not None:
-        latest = ctx.latest_ticket_of_contact(env.contact.id)
+        # The number written to or called decides the desk: an SMS to the
+        # staff number never joins the sender's applicant ticket, nor the
+        # other way round.
+        desk = msg.hints.audience or ctx.desk_audience(msg.channel, msg.recipient_address)
+        latest = ctx.latest_ticket_of_contact(env.contact.id, audience=desk)
         window = timedelta(days=ctx.sms_thread_days())
         if (
             latest is not None
@@ -237,24 +242,41 @@ def _held_for_review(env: Envelope, ticket: TicketRef, reason: str) -> Envelope:
 
 
 def identify_author(env: Envelope, ctx: Lookups) -> Envelope:
-    """A reply by email from a console user: the expert's answer when they
-    belong to the ticket's organisation (or work every desk), otherwise an
-    internal note flagged for review.  Their out-of-office or any other
-    automatic mail is never relayed as an answer.  Only mail counts: a
-    console user writing on a status page or a form is a contact there."""
-    if env.ticket is None or env.message.channel != Channel.EMAIL or not env.sender:
+    """A reply by email from a console user.  It is their answer, relayed
+    to the contact, only when the user may answer on the ticket (an expert
+    or agent of its organisation: ``access.may_answer_by_email``) and the
+    mail replies to a message we sent to that same address on this ticket
+    (its In-Reply-To or References hold that message's Message-ID).  A From
+    header is forged at will and our ticket tags are sequential; a
+    Message-ID we made up went to its recipient alone.  Anything else from
+    a user, and their out-of-office or other automatic mail, is an internal
+    note flagged for review.  The ticket's own contact stays its contact
+    even when they are a console user too.  Only mail counts: a console
+    user writing on a status page or a form is a contact there."""
+    ticket = env.ticket
+    if ticket is None or env.message.channel != Channel.EMAIL or not env.sender:
         return env
     if env.sender_kind != "email":
+        return env
+    if env.contact is not None and env.contact.id == ticket.contact_id:
         return env
     user = ctx.user_by_email(env.sender)
     if user is None:
         return env
     if env.message.auto_kind != AutoKind.NONE:
         return replace(env, author=user, needs_review=True)
-    national = user.role in {"admin", "agent", "helpdesk"}
-    if national or (user.organization_id and user.organization_id == env.ticket.organization_id):
+    if not access.may_answer_by_email(
+        user.role, user.organization_id, ticket.audience, ticket.organization_id
+    ):
+        why = "the sender may not answer on this ticket"
+    elif not ctx.was_sent_to(ticket.id, env.sender, env.message.references):
+        why = "not a reply to a mail we sent to the sender on this ticket"
+    else:
         return replace(env, author=user)
-    return replace(env, author=user, needs_review=True)
+    reason = "; ".join(r for r in (env.thread_reason, why) if r)
+    if not reason.endswith("for review"):
+        reason += "; kept as an internal note for review"
+    return replace(env, author=user, needs_review=True, thread_reason=reason)
 
 
 def mask_codes(env: Envelope, ctx: Lookups) -> Envelope:

@@ -123,12 +123,33 @@ class SqlLookups:
         ).scalar_one_or_none()
         return _ticket_ref(ticket)
 
-    def latest_ticket_of_contact(self, contact_id: int) -> TicketRef | None:
-        ticket = self.session.execute(
-            select(Ticket)
-            .where(Ticket.contact_id == contact_id, Ticket.merged_into_id.is_(None))
-            .order_by(Ticket.id.desc())
+    def was_sent_to(self, ticket_id: int, address: str, message_ids: Sequence[str]) -> bool:
+        ids = [m.strip("<> ") for m in message_ids if m.strip("<> ")]
+        if not ids or not address:
+            return False
+        found = self.session.execute(
+            select(Message.id)
+            .where(
+                Message.ticket_id == ticket_id,
+                Message.direction == "outbound",
+                Message.channel == Channel.EMAIL,
+                Message.email_message_id.in_(ids),
+                func.lower(Message.recipient) == address.strip().lower(),
+            )
             .limit(1)
+        ).first()
+        return found is not None
+
+    def latest_ticket_of_contact(
+        self, contact_id: int, *, audience: str | None = None
+    ) -> TicketRef | None:
+        query = select(Ticket).where(
+            Ticket.contact_id == contact_id, Ticket.merged_into_id.is_(None)
+        )
+        if audience is not None:
+            query = query.where(Ticket.audience == audience)
+        ticket = self.session.execute(
+            query.order_by(Ticket.id.desc()).limit(1)
         ).scalar_one_or_none()
         return _ticket_ref(ticket)
 

@@ -49,6 +49,8 @@ class FakeLookups:
     latest: dict[int, TicketRef] = field(default_factory=dict)
     seen: set[tuple[str, str]] = field(default_factory=set)
     prints: dict[tuple[str, str], str] = field(default_factory=dict)
+    # (ticket id, address, Message-ID) of each mail sent
+    sent: set[tuple[int, str, str]] = field(default_factory=set)
 
     def directory(self) -> Directory:
         raise AssertionError("not used in these tests")
@@ -77,8 +79,14 @@ class FakeLookups:
     def ticket_by_email_message_id(self, message_ids: Sequence[str]) -> TicketRef | None:
         return next((self.by_message_id[m] for m in message_ids if m in self.by_message_id), None)
 
-    def latest_ticket_of_contact(self, contact_id: int) -> TicketRef | None:
-        return self.latest.get(contact_id)
+    def was_sent_to(self, ticket_id: int, address: str, message_ids: Sequence[str]) -> bool:
+        return any((ticket_id, address, m) in self.sent for m in message_ids)
+
+    def latest_ticket_of_contact(
+        self, contact_id: int, *, audience: str | None = None
+    ) -> TicketRef | None:
+        found = self.latest.get(contact_id)
+        return found if found is None or audience in {None, found.audience} else None
 
     def previous_region(self, contact_id: int) -> str | None:
         return None
@@ -238,19 +246,107 @@ def test_sms_joins_the_recent_open_ticket(age_days: int, status: str, joins: boo
     assert (found.ticket == latest) is joins
 
 
+@pytest.mark.parametrize(("desk", "joins"), [("+358401110001", False), ("+358401110000", True)])
+def test_sms_joins_only_a_ticket_of_the_desk_written_to(desk: str, joins: bool) -> None:
+    latest = ticket(audience="applicant")
+    ctx = FakeLookups(latest={1: latest})
+    message = envelope(channel=Channel.SMS, sender_address="+358401234567", recipient_address=desk)
+    env = filters.identify_sender(message, ctx)
+    found = filters.find_thread(replace(env, contact=ANNA), ctx)
+    assert (found.ticket == latest) is joins
+    assert found.audience == ("applicant" if joins else "staff")
+
+
 def test_an_expert_of_the_organisation_answers_others_need_review() -> None:
     own = ticket(organization="osao")
     ctx = FakeLookups(
         users={
             "eeva@osao.fi": UserRef(id=5, role="expert", organization_id="osao"),
             "olli@omnia.fi": UserRef(id=6, role="expert", organization_id="omnia"),
-        }
+        },
+        sent={(own.id, "eeva@osao.fi", "n1@desk.test"), (own.id, "olli@omnia.fi", "n2@desk.test")},
     )
-    base = replace(envelope(), ticket=own, sender_kind="email")
+    base = replace(envelope(references=("n1@desk.test", "n2@desk.test")), ticket=own)
+    base = replace(base, sender_kind="email")
     answered = filters.identify_author(replace(base, sender="eeva@osao.fi"), ctx)
     assert answered.author and not answered.needs_review
     outsider = filters.identify_author(replace(base, sender="olli@omnia.fi"), ctx)
     assert outsider.author and outsider.needs_review
+
+
+@pytest.mark.parametrize(
+    ("role", "organization", "audience", "answers"),
+    [
+        ("expert", "osao", "applicant", True),
+        ("superuser", "osao", "staff", True),
+        ("superuser", "osao", "applicant", False),  # tier 1 works staff tickets only
+        ("agent", None, "applicant", True),  # the desk's agents work every ticket
+        ("helpdesk", None, "staff", True),  # the national staff helpdesk: staff tickets
+        ("helpdesk", None, "applicant", False),
+        ("admin", None, "applicant", False),  # administers; answers in the console
+        ("expert", "omnia", "applicant", False),
+    ],
+)
+def test_who_may_answer_by_email(
+    role: str, organization: str | None, audience: str, answers: bool
+) -> None:
+    own = ticket(organization="osao", audience=audience)
+    ctx = FakeLookups(
+        users={"u@x.fi": UserRef(id=5, role=role, organization_id=organization)},
+        sent={(own.id, "u@x.fi", "n1@desk.test")},
+    )
+    env = replace(envelope(references=("n1@desk.test",)), ticket=own, sender_kind="email")
+    found = filters.identify_author(replace(env, sender="u@x.fi"), ctx)
+    assert found.author is not None and found.needs_review is not answers
+
+
+@pytest.mark.parametrize(
+    "references",
+    [
+        (),  # the tag in the subject alone: tags are sequential, From is forged at will
+        ("ack-1@desk.test",),  # our mail, but sent to the applicant
+        ("n1@desk.test",),  # our mail to this expert, on another ticket
+    ],
+    ids=["tag-only", "someone-elses-mail", "other-ticket"],
+)
+def test_an_answer_must_reply_to_our_mail_to_that_address_on_that_ticket(
+    references: tuple[str, ...],
+) -> None:
+    own, other = ticket("2026-000001"), ticket("2026-000002")
+    ctx = FakeLookups(
+        users={"eeva@osao.fi": UserRef(id=5, role="expert", organization_id="osao")},
+        sent={
+            (own.id, "aino@example.org", "ack-1@desk.test"),
+            (other.id, "eeva@osao.fi", "n1@desk.test"),
+        },
+    )
+    env = replace(
+        envelope(subject=f"Re: [#{own.number}]", references=references),
+        ticket=own,
+        sender_kind="email",
+        sender="eeva@osao.fi",
+        thread_reason=f"ticket number [#{own.number}] in the subject",
+    )
+    found = filters.identify_author(env, ctx)
+    assert found.author is not None and found.needs_review
+    assert found.thread_reason.endswith("kept as an internal note for review")
+
+
+def test_the_tickets_own_contact_is_never_taken_for_its_expert() -> None:
+    own = ticket(audience="staff", contact_id=1)
+    ctx = FakeLookups(
+        users={"aino@example.org": UserRef(id=5, role="superuser", organization_id="osao")},
+        sent={(own.id, "aino@example.org", "ack-1@desk.test")},
+    )
+    env = replace(
+        envelope(references=("ack-1@desk.test",)),
+        ticket=own,
+        contact=ANNA,
+        sender_kind="email",
+        sender="aino@example.org",
+    )
+    found = filters.identify_author(env, ctx)
+    assert found.author is None and not found.needs_review
 
 
 def test_identity_codes_are_masked_before_routing() -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import ssl
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from imapclient import IMAPClient
@@ -132,6 +134,57 @@ def test_move_processed(dovecot: DovecotServer, mailbox_user: str, prefer_move: 
         data = client.fetch(moved, ["BODY.PEEK[]", "FLAGS"])[moved[0]]
         assert parse(data[b"BODY[]"]).subject == "Kysymys 5"
         assert b"\\Seen" in data[b"FLAGS"]
+    finally:
+        client.logout()
+
+
+class WithoutCapabilities:
+    """The real client, but a server that does not announce ``hidden``."""
+
+    def __init__(self, client: Any, *hidden: str) -> None:
+        self._client = client
+        self._hidden = {name.upper() for name in hidden}
+
+    def has_capability(self, name: str) -> bool:
+        return name.upper() not in self._hidden and bool(self._client.has_capability(name))
+
+    def expunge(self, *args: object) -> object:
+        raise AssertionError("a plain EXPUNGE removes other clients' deleted messages too")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def test_move_without_uidplus_leaves_the_original_flagged_and_expunges_nothing(
+    dovecot: DovecotServer, mailbox_user: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    append(dovecot, mailbox_user, 5, 6)
+    other = admin(dovecot, mailbox_user)
+    try:
+        other.select_folder("INBOX")
+        _ours, theirs = other.search("ALL")
+        other.add_flags([theirs], [b"\\Deleted"])  # another client's, not expunged yet
+    finally:
+        other.logout()
+    config = settings(dovecot, mailbox_user, processed_folder="Processed")
+    with ImapMailbox(config) as mailbox:
+        mailbox._client = WithoutCapabilities(mailbox._client, "MOVE", "UIDPLUS")
+        mailbox.select()
+        first, second = mailbox.uids_after(0)
+        with caplog.at_level(logging.INFO, logger="channels.email.imap"):
+            mailbox.move_processed(first)
+        assert "not expunged" in caplog.text
+    client = admin(dovecot, mailbox_user)
+    try:
+        client.select_folder("INBOX")
+        flags = client.get_flags(client.search("ALL"))
+        assert set(flags) == {first, second}, "nothing expunged"
+        assert {b"\\Deleted", b"\\Seen"} <= set(flags[first])
+        assert b"\\Deleted" in flags[second], "the other client's deletion is theirs to expunge"
+        client.select_folder("Processed")
+        (moved,) = client.search("ALL")
+        data = client.fetch([moved], ["BODY.PEEK[]"])[moved]
+        assert parse(data[b"BODY[]"]).subject == "Kysymys 5"
     finally:
         client.logout()
 

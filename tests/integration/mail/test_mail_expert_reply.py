@@ -174,3 +174,78 @@ def test_anyone_else_is_kept_as_a_note_for_review(
         assert (kept.direction, kept.is_public, kept.needs_review) == ("note", False, True)
         refreshed = session.get(Ticket, ticket.id)
         assert refreshed is not None and refreshed.status == "new"
+
+
+def _nothing_sent_and_kept_for_review(
+    rt: Runtime, smtp: SmtpServer, ticket: Ticket, sent_before: int, sender: str
+) -> None:
+    assert len(smtp.handler.received) == sent_before, "nothing reaches the applicant, or them"
+    with rt.db.session() as session:
+        kept = session.execute(
+            select(Message).where(Message.ticket_id == ticket.id, Message.sender == sender)
+        ).scalar_one()
+        assert (kept.direction, kept.is_public, kept.needs_review) == ("note", False, True)
+        refreshed = session.get(Ticket, ticket.id)
+        assert refreshed is not None and refreshed.status == "new"
+
+
+@pytest.mark.parametrize(
+    "references",
+    [(), ["ack"]],
+    ids=["ticket-tag-only", "replying-to-the-applicants-mail"],
+)
+def test_a_forged_expert_address_is_only_a_note_for_review(
+    smtp_rt: Runtime, smtp: SmtpServer, references: list[str]
+) -> None:
+    """From and the subject's tag are all a forger needs to know (tags are
+    sequential); the Message-ID of our mail to the expert they do not."""
+    ticket, _notification = routed_by_email(smtp_rt, smtp)
+    (ack,) = smtp.to(APPLICANT)
+    sent_before = len(smtp.handler.received)
+    forged = make_mail(
+        sender=EXPERT,
+        name="Maria Virtanen",
+        subject=f"Re: Sähköala [#{ticket.number}]",
+        references=[ack["Message-ID"].strip("<>")] if references else [],
+        body="Hei Aino, maksa hakemusmaksu tilille FI00 1234 5678 9012 34.",
+    )
+    result = ingest(smtp_rt, forged, name="forged")
+    assert (result.outcome, result.ticket_number) == ("added", ticket.number)
+    assert result.detail == "an internal note for review"
+    _nothing_sent_and_kept_for_review(smtp_rt, smtp, ticket, sent_before, EXPERT)
+
+
+def test_a_stranger_with_the_ticket_tag_makes_a_ticket_of_their_own(
+    smtp_rt: Runtime, smtp: SmtpServer
+) -> None:
+    ticket, _notification = routed_by_email(smtp_rt, smtp)
+    stranger = "mallory@example.net"
+    result = ingest(
+        smtp_rt,
+        make_mail(sender=stranger, name="", subject=f"Re: Sähköala [#{ticket.number}]"),
+        name="stranger",
+    )
+    assert result.outcome == "created" and result.ticket_number != ticket.number
+    with smtp_rt.db.session() as session:
+        on_ticket = session.execute(
+            select(Message).where(Message.ticket_id == ticket.id, Message.sender == stranger)
+        ).all()
+        assert on_ticket == []
+        refreshed = session.get(Ticket, ticket.id)
+        assert refreshed is not None and refreshed.status == "new"
+
+
+def test_a_genuine_reply_after_the_ticket_left_the_organisation_is_a_note(
+    smtp_rt: Runtime, smtp: SmtpServer
+) -> None:
+    """The expert really was notified, but the ticket is another
+    organisation's now: they may no longer answer on it."""
+    ticket, notification = routed_by_email(smtp_rt, smtp)
+    with smtp_rt.db.transaction() as session:
+        moved = session.get(Ticket, ticket.id)
+        assert moved is not None
+        moved.organization_id, moved.queue_id = "omnia", None
+    sent_before = len(smtp.handler.received)
+    result = ingest(smtp_rt, reply_to(notification, sender=EXPERT, body=ANSWER), name="late")
+    assert (result.outcome, result.ticket_number) == ("added", ticket.number)
+    _nothing_sent_and_kept_for_review(smtp_rt, smtp, ticket, sent_before, EXPERT)

@@ -4,6 +4,7 @@ connection the server cuts is re-opened with backoff without missing mail."""
 
 from __future__ import annotations
 
+import logging
 import signal
 import subprocess
 import sys
@@ -11,9 +12,11 @@ import threading
 import time
 from collections.abc import Generator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
+from channels.email.imap import ImapMailbox
 from servicedesk.db import Database
 from servicedesk.mail_sync import IDLE_SECONDS, SyncReport, backoff_seconds, watch
 from servicedesk.runtime import Runtime
@@ -99,6 +102,42 @@ def test_a_cut_connection_is_reopened_with_backoff_and_no_mail_is_missed(
         imap.append(make_mail(subject="Katkon jälkeen"))
         assert "(Katkon jälkeen)" in next_lines(stream, within=10)[0]
         assert attempts == [1], "a working connection resets the backoff"
+    finally:
+        stream.close()
+
+
+class FlakyMailbox(ImapMailbox):
+    """A real connection whose first sync meets a failure nobody foresaw."""
+
+    failures: ClassVar[list[str]] = ["boom"]
+
+    def select(self) -> tuple[int, int]:
+        if self.failures:
+            raise RuntimeError(self.failures.pop())
+        return super().select()
+
+
+def test_an_unexpected_failure_is_logged_and_the_mailbox_is_watched_again(
+    rt: Runtime, imap: Imap, caplog: pytest.LogCaptureFixture
+) -> None:
+    (mailbox,) = rt.settings.mailboxes()
+    attempts: list[int] = []
+
+    def backoff(attempt: int) -> float:
+        attempts.append(attempt)
+        return 0.05
+
+    FlakyMailbox.failures = ["boom"]
+    imap.append(make_mail(subject="Virheen jälkeen"))
+    stream = watch(rt, mailbox, idle_seconds=5, backoff=backoff, connect=FlakyMailbox)
+    try:
+        with caplog.at_level(logging.ERROR, logger="servicedesk.mail_sync"):
+            (line,) = next_lines(stream, within=20)
+        assert outcome(line) == "new ticket" and "(Virheen jälkeen)" in line
+        assert attempts == [1], "backed off once, then reconnected"
+        (logged,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+        assert "unexpected failure" in logged.getMessage()
+        assert logged.exc_info is not None and "boom" in str(logged.exc_info[1])
     finally:
         stream.close()
 

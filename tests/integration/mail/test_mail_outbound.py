@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from channels.email import SmtpSender
-from servicedesk import outbox, tickets
+from servicedesk import outbox, template_store, tickets
 from servicedesk.mail_intake import IngestResult, ingest
 from servicedesk.models import Attachment, Message, OutboxItem, Ticket
 from servicedesk.runtime import Runtime
@@ -113,6 +113,36 @@ def test_the_acknowledgement_as_it_arrives(
     assert f"/status/{ticket.status_token}" in text["text/plain"]
     assert f'href="http://desk.test/status/{ticket.status_token}"' in text["text/html"]
     assert f'<html lang="{language}">' in text["text/html"]
+
+
+def test_the_ticket_tag_survives_templates_edited_without_it(
+    smtp_rt: Runtime, smtp: SmtpServer
+) -> None:
+    """An administrator's edit may drop the tag; replies must still thread."""
+    with smtp_rt.db.transaction() as session:
+        for event in ("ticket_received", "ticket_routed"):
+            template_store.save(
+                session,
+                event,
+                "fi",
+                "Subject: Saimme viestisi\nHei!\n\nNumero: {{ number }}.",
+                user=None,
+                now=smtp_rt.now(),
+            )
+    result = take_in(
+        smtp_rt,
+        make_mail(
+            sender="hakija@example.org",
+            subject="Sähköala",
+            body="Hei! Haluaisin hakea OSAOn sähköalan perustutkintoon. Milloin haku alkaa?",
+        ),
+    )
+    number = result.ticket_number
+    (ack,) = smtp.to("hakija@example.org")
+    assert ack["Subject"] == f"Saimme viestisi [#{number}]"
+    (notification,) = smtp.to("maria.virtanen@example.fi")  # osao's expert in the demo
+    assert notification["Subject"] == f"Saimme viestisi [#{number}]"
+    # (the shipped templates carry the tag already: the test above sees it once)
 
 
 def test_a_staff_ticket_is_answered_from_the_staff_desk(smtp_rt: Runtime, smtp: SmtpServer) -> None:
