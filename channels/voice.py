@@ -149,18 +149,27 @@ def ask_municipality(
     return _document(response)
 
 
-def _check_regions(regions: Sequence[tuple[str, str]]) -> None:
+#: The key for the next page of a region menu longer than nine regions.
+MORE_REGIONS_KEY = "9"
+
+
+def _check_regions(regions: Sequence[tuple[str, str]], *, more: bool = False) -> None:
     if not regions:
         raise ValueError("a region menu needs at least one region")
-    if len(regions) > _MAX_REGIONS:
-        raise ValueError(f"a keypad menu has keys 1-9: {len(regions)} regions is too many")
+    keys = _MAX_REGIONS - 1 if more else _MAX_REGIONS
+    if len(regions) > keys:
+        raise ValueError(f"a keypad menu has keys 1-{keys}: {len(regions)} regions is too many")
 
 
-def region_menu(language: str, action_url: str, regions: Sequence[tuple[str, str]]) -> str:
+def region_menu(
+    language: str, action_url: str, regions: Sequence[tuple[str, str]], *, more: bool = False
+) -> str:
     """The keypad fallback: ``regions`` are ``(code, spoken name)`` pairs,
     numbered 1, 2, … in the order given; 0 is "other or don't know".
-    :func:`region_for_digits` maps the key back with the same list."""
-    _check_regions(regions)
+    :func:`region_for_digits` maps the key back with the same list.  With
+    ``more`` (a page of a longer list: at most eight regions) key 9 asks
+    for the next page, which the caller of this function serves."""
+    _check_regions(regions, more=more)
     prompts = prompts_for(language)
     response = VoiceResponse()
     gather = response.gather(
@@ -171,6 +180,8 @@ def region_menu(language: str, action_url: str, regions: Sequence[tuple[str, str
         prompts.region_choice.format(name=name, digit=index)
         for index, (_code, name) in enumerate(regions, start=1)
     ]
+    if more:
+        sentences.append(prompts.region_more.format(digit=MORE_REGIONS_KEY))
     sentences.append(prompts.region_other)
     _say(gather, " ".join(sentences), prompts)
     response.redirect(action_url, method="POST")

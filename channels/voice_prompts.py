@@ -32,6 +32,7 @@ class Prompts:
     choose_region: str
     region_choice: str
     region_other: str
+    region_more: str
     connecting: str
     nobody_answers: str
     closed: str
@@ -63,6 +64,7 @@ _FI = Prompts(
     choose_region="Valitse alue.",
     region_choice="{name}, paina {digit}.",
     region_other="Jos alue puuttuu tai et tiedä, paina nolla.",
+    region_more="Muut alueet, paina {digit}.",
     connecting="Yhdistän puhelun neuvojalle. Odota hetki.",
     nobody_answers="Kukaan ei ehdi vastata juuri nyt.",
     closed="Palvelu on nyt suljettu.",
@@ -90,6 +92,7 @@ _SV = Prompts(
     choose_region="Välj region.",
     region_choice="{name}, tryck {digit}.",
     region_other="Om din region saknas eller om du inte vet, tryck noll.",
+    region_more="Fler regioner, tryck {digit}.",
     connecting="Jag kopplar dig till en rådgivare. Vänta ett ögonblick.",
     nobody_answers="Ingen kan svara just nu.",
     closed="Tjänsten är stängd just nu.",
@@ -118,6 +121,7 @@ _EN = Prompts(
     choose_region="Choose your region.",
     region_choice="{name}, press {digit}.",
     region_other="If your region is not listed, or you don't know, press zero.",
+    region_more="For more regions, press {digit}.",
     connecting="I'm connecting you to an adviser. Please wait a moment.",
     nobody_answers="Nobody can answer right now.",
     closed="We are closed at the moment.",

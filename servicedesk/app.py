@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from servicedesk import runtime as runtime_module
 from servicedesk.extensions import babel, csrf, limiter, login_manager
@@ -45,7 +46,7 @@ def security_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if runtime().settings.secure_cookies:
+    if runtime().settings.is_https:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
 
@@ -59,6 +60,13 @@ def create_app(settings: Settings, rt: Runtime | None = None) -> Flask:
     )
     rt = rt or Runtime.from_settings(settings)
     app.extensions["servicedesk"] = rt
+    if settings.trusted_proxies:
+        # Behind N proxies the client is the Nth address from the right of
+        # X-Forwarded-For: rate limits count per client, not per proxy.  A
+        # header from anyone else would be trusted too, so it is read only
+        # when configured.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,

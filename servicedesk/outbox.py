@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from channels.errors import DeliveryError, PermanentDeliveryError
 from channels.message import Attachment as OutboundAttachment
 from channels.message import Channel, OutboundMessage
-from servicedesk import audit, sms_consent
+from servicedesk import audit, sms_consent, sms_status
 from servicedesk.models import Attachment, Message, OutboxItem, OutboxStatus
 from servicedesk.queueing import OUTBOUND
 from servicedesk.runtime import Runtime
@@ -152,6 +152,23 @@ def _note_unsubscribed(session: Session, item: OutboxItem, now: datetime) -> Non
         )
 
 
+#: Why an SMS queued before its number sent STOP was not sent.
+OPTED_OUT = "not sent: the number opted out of SMS (they sent STOP) after this was queued"
+
+
+def _refuse_opted_out(session: Session, item: OutboxItem) -> str:
+    """The number sent STOP after this row was queued: failed, not sent,
+    and visible on the ticket like any failed delivery."""
+    item.status = OutboxStatus.FAILED
+    item.last_error = OPTED_OUT
+    item.error_code = "opted_out"
+    item.lease_until = None
+    _set_message_status(session, item, "failed", OPTED_OUT)
+    session.commit()
+    logger.info("outbox %s not sent: the number opted out of SMS", item.id)
+    return item.status
+
+
 def deliver(runtime: Runtime, item_id: int) -> str:
     """Send one outbox row; returns the row's status afterwards."""
     with runtime.db.session() as session:
@@ -160,6 +177,8 @@ def deliver(runtime: Runtime, item_id: int) -> str:
         if item is None:
             current = session.get(OutboxItem, item_id)
             return current.status if current is not None else "missing"
+        if item.channel == Channel.SMS and sms_consent.is_opted_out(session, item.to_address):
+            return _refuse_opted_out(session, item)
         try:
             outbound = to_outbound(session, runtime, item)
             sender = runtime.mail if item.channel == Channel.EMAIL else runtime.sms
@@ -192,6 +211,10 @@ def deliver(runtime: Runtime, item_id: int) -> str:
         _set_message_status(session, item, receipt.status)
         session.commit()
         logger.info("outbox %s sent (%s)", item.id, item.channel)
+        # Status callbacks that came before this commit (see sms_status).
+        sid = receipt.provider_id if item.channel == Channel.SMS and item.message_id else None
+        if sid and sms_status.apply_waiting(session, sid, runtime.now()):
+            session.commit()
         return item.status
 
 

@@ -6,10 +6,13 @@ the project reads ``os.environ``.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import phonenumbers
 
 from servicedesk.errors import ConfigError
 
@@ -19,6 +22,34 @@ MEBIBYTE = 1024 * 1024
 # Read by one feature each and passed through as text (kb_markdown reads
 # the knowledge base's allowed media hosts from here).
 EXTRA_NAMES = ("SERVICEDESK_KB_IMAGE_HOSTS", "SERVICEDESK_KB_VIDEO_HOSTS")
+#: More proxies than this in front of the application is a typo.
+MAX_TRUSTED_PROXIES = 10
+
+
+def e164(value: str) -> str | None:
+    """A desk number as Twilio writes it (``+358401234567``), read as
+    Finnish when it has no country code; None when it is no phone number."""
+    try:
+        number = phonenumbers.parse(value, "FI")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_local_host(host: str | None) -> bool:
+    """Loopback, or a name reserved for testing (RFC 6761 ``.test`` and
+    ``.localhost``) that no public deployment can have."""
+    if not host:
+        return False
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith((".localhost", ".test")) or name == "test":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _flag(value: str | None, default: bool = False) -> bool:
@@ -89,6 +120,9 @@ class Settings:
     # web
     max_request_bytes: int = 10 * MEBIBYTE
     rate_limit_storage: str | None = None
+    # How many reverse proxies in front of the application set
+    # X-Forwarded-For/-Proto/-Host (0: none, the headers are ignored).
+    trusted_proxies: int = 0
     timezone: str = "Europe/Helsinki"
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -115,6 +149,17 @@ class Settings:
                 problems.append(f"{name} must be at least {minimum}")
                 return default
             return value
+
+        def desk_number(name: str) -> str | None:
+            # Compared with the To of Twilio's webhooks, which is E.164.
+            raw = text(name)
+            if raw is None:
+                return None
+            number = e164(raw)
+            if number is None:
+                problems.append(f"{name} must be a phone number such as +358401234567, not {raw!r}")
+                return raw
+            return number
 
         instance = Path(text("SERVICEDESK_INSTANCE_PATH") or DEFAULT_INSTANCE)
         database_url = text("SERVICEDESK_DATABASE_URL") or sqlite_url(
@@ -154,20 +199,22 @@ class Settings:
             max_attachment_bytes=integer("SERVICEDESK_MAX_ATTACHMENT_BYTES", 20 * MEBIBYTE, 1024),
             twilio_account_sid=text("TWILIO_ACCOUNT_SID"),
             twilio_auth_token=text("TWILIO_AUTH_TOKEN"),
-            sms_number=text("SERVICEDESK_SMS_NUMBER"),
-            staff_sms_number=text("SERVICEDESK_STAFF_SMS_NUMBER"),
-            phone_number=text("SERVICEDESK_PHONE_NUMBER"),
-            staff_phone_number=text("SERVICEDESK_STAFF_PHONE_NUMBER"),
+            sms_number=desk_number("SERVICEDESK_SMS_NUMBER"),
+            staff_sms_number=desk_number("SERVICEDESK_STAFF_SMS_NUMBER"),
+            phone_number=desk_number("SERVICEDESK_PHONE_NUMBER"),
+            staff_phone_number=desk_number("SERVICEDESK_STAFF_PHONE_NUMBER"),
             twilio_api_base=text("SERVICEDESK_TWILIO_API_BASE"),
             sms_thread_days=integer("SERVICEDESK_SMS_THREAD_DAYS", 14, 0),
             max_request_bytes=integer("SERVICEDESK_MAX_REQUEST_BYTES", 10 * MEBIBYTE, 1024),
             rate_limit_storage=text("SERVICEDESK_RATE_LIMIT_STORAGE"),
+            trusted_proxies=integer("SERVICEDESK_TRUSTED_PROXIES", 0, 0),
             timezone=text("SERVICEDESK_TIMEZONE") or "Europe/Helsinki",
             extra={name: environ[name] for name in EXTRA_NAMES if name in environ},
         )
-        problems.extend(settings.problems(check_secret=False))
-        if problems:
-            raise ConfigError(problems)
+        if problems or settings.problems(check_secret=False):
+            # Every problem at once: the secret key too, which is checked
+            # on its own only by the commands that need it (serve, worker).
+            raise ConfigError(problems + settings.problems())
         return settings
 
     def problems(self, *, check_secret: bool = True) -> list[str]:
@@ -187,14 +234,27 @@ class Settings:
             )
         if self.redis_url and urlsplit(self.redis_url).scheme not in {"redis", "rediss", "unix"}:
             found.append("SERVICEDESK_REDIS_URL must be a redis:// URL")
-        if urlsplit(self.base_url).scheme not in {"http", "https"}:
+        base = urlsplit(self.base_url)
+        if base.scheme not in {"http", "https"}:
             found.append("SERVICEDESK_BASE_URL must start with http:// or https://")
+        elif base.scheme == "http" and not self.demo and not is_local_host(base.hostname):
+            # Session cookies are Secure outside the demo: over plain http
+            # to a real host nobody could sign in.
+            found.append(
+                "SERVICEDESK_BASE_URL must be the public https:// address outside the demo "
+                "(also behind a proxy that ends TLS); http:// is only for localhost"
+            )
         if self.imap_host and not (self.imap_user and self.imap_password is not None):
             found.append(
                 "SERVICEDESK_IMAP_USER and SERVICEDESK_IMAP_PASSWORD are needed with _HOST"
             )
         if bool(self.twilio_account_sid) != bool(self.twilio_auth_token):
             found.append("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN must be set together")
+        if not 0 <= self.trusted_proxies <= MAX_TRUSTED_PROXIES:
+            found.append(
+                f"SERVICEDESK_TRUSTED_PROXIES must be between 0 and {MAX_TRUSTED_PROXIES}: "
+                "the number of reverse proxies in front of the application"
+            )
         if "@" not in self.mail_from:
             found.append("SERVICEDESK_MAIL_FROM must be an email address")
         if "@" not in self.staff_mail_address:
@@ -220,6 +280,14 @@ class Settings:
 
     @property
     def secure_cookies(self) -> bool:
+        """Session and remember-me cookies are Secure outside the demo, also
+        when TLS ends at a proxy in front of the application.  Browsers
+        keep Secure cookies from http://localhost too."""
+        return not self.demo
+
+    @property
+    def is_https(self) -> bool:
+        """Served over https (Strict-Transport-Security is sent)."""
         return not self.demo and self.base_url.startswith("https://")
 
     def mailboxes(self) -> list[MailboxSettings]:

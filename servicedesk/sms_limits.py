@@ -36,7 +36,12 @@ class ReplyCost:
 
 def reply_cost(text: str, *, language: str = "fi") -> ReplyCost:
     """The cost of ``text`` as an SMS reply in ``language``."""
-    sent = render("reply", language, sms=True, body=text.strip()).text
+    return sent_cost(render("reply", language, sms=True, body=text.strip()).text)
+
+
+def sent_cost(sent: str) -> ReplyCost:
+    """The cost of ``sent``, the text exactly as it goes out (the reply
+    template already applied)."""
     count = count_segments(sent)
     characters = ucs2_characters(sent) if count.encoding is SmsEncoding.UCS2 else ()
     return ReplyCost(count.segments, count.encoding, count.units, characters)

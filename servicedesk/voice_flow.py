@@ -56,7 +56,8 @@ _MIN_PREFIX = 4
 def audience_of(settings: Settings, to_number: str) -> str:
     """The staff line is the number in ``SERVICEDESK_STAFF_PHONE_NUMBER``."""
     staff = settings.staff_phone_number
-    return "staff" if staff and to_number.strip() == staff else "applicant"
+    called = normalise_phone(to_number) or to_number.strip()
+    return "staff" if staff and called == staff else "applicant"
 
 
 def ensure_call(
@@ -162,9 +163,10 @@ def match_municipality(directory: Directory, speech: str, now: datetime) -> Muni
 
 def region_choices(directory: Directory, language: str) -> list[tuple[str, str]]:
     """The keypad menu: the regions that have a regional desk, by code, as
-    ``(code, name in the caller's language)``; at most nine keys."""
+    ``(code, name in the caller's language)``; all of them, paged by
+    :func:`region_page`."""
     choices = []
-    for code in sorted(directory.regional_desks)[:MAX_MENU_REGIONS]:
+    for code in sorted(directory.regional_desks):
         region = directory.regions[code]
         if language == "sv":
             name = region.name_sv or region.name_fi
@@ -174,6 +176,19 @@ def region_choices(directory: Directory, language: str) -> list[tuple[str, str]]
             name = region.name_fi
         choices.append((code, name))
     return choices
+
+
+def region_page(choices: list[tuple[str, str]], page: int) -> tuple[list[tuple[str, str]], bool]:
+    """One page of the keypad menu and whether another follows.  Up to
+    nine regions fit on keys 1-9; a longer list goes eight to a page, key
+    9 saying "more regions" (19 regions: 8 + 8 + 3)."""
+    if len(choices) <= MAX_MENU_REGIONS:
+        return (choices, False) if page == 1 else ([], False)
+    size = MAX_MENU_REGIONS - 1
+    start = (page - 1) * size
+    if page < 1 or start >= len(choices):
+        return [], False
+    return choices[start : start + size], start + size < len(choices)
 
 
 # --- whom to ring --------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from servicedesk.console import (  # noqa: E402,F401  (registers routes and hook
     admin_users,
     announcements,
     auth,
+    callbacks,
     desk,
     errors,
     identity,

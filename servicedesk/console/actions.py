@@ -103,7 +103,7 @@ def _long_sms_warning(number: str, form: forms.ReplyForm) -> str | None:
         )
     except DeliveryRefusedError:
         return None  # the send itself says why
-    return sms_length.warning(body, ticket.language) if channel == "sms" else None
+    return sms_length.warning(session, ticket, body) if channel == "sms" else None
 
 
 def _insert_snippet(number: str, form: forms.ReplyForm) -> Any:

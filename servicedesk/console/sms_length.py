@@ -1,53 +1,47 @@
-"""The warning shown before a long SMS answer goes out.  The SMS channel's
-own ``servicedesk.sms_limits.reply_warning`` decides when it exists;
-until then the segments are counted here with the channel's counter, on
-the text exactly as it will be sent (the reply template applied)."""
+"""The warning shown before a long SMS answer goes out, in the agent's
+language.  The segments are counted by ``servicedesk.sms_limits`` on the
+text exactly as it will be sent: the reply SMS template the ticket's
+answer goes out with (an administrator's edited text and the region's own
+part included, ``template_store``), in the ticket's language."""
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 
-from channels.sms import count_segments
-from channels.sms_encoding import ucs2_characters
-from servicedesk.message_templates import render
+from servicedesk import template_store
+from servicedesk.models import Ticket
+from servicedesk.sms_limits import sent_cost
 
-MAX_SEGMENTS = 3
-
-
-def _channel_rule() -> Any:
-    try:
-        module = importlib.import_module("servicedesk.sms_limits")
-    except ImportError:
-        return None
-    return getattr(module, "reply_warning", None)
+#: How many of the characters that force UCS-2 the warning names.
+SHOWN_CHARACTERS = 10
 
 
-def outgoing_text(body: str, language: str) -> str:
-    return render("reply", language, sms=True, body=body.strip()).text
+def outgoing_text(session: Session, ticket: Ticket, body: str) -> str:
+    """The SMS as ``notify.queue_reply`` will send it."""
+    return template_store.render(
+        session,
+        "reply",
+        ticket.language,
+        region_code=ticket.region_code,
+        sms=True,
+        body=body.strip(),
+    ).text
 
 
-def warning(body: str, language: str) -> str | None:
-    """None when the answer fits in three SMS segments."""
-    text = outgoing_text(body, language)
-    rule = _channel_rule()
-    if rule is not None:
-        found = rule(text)
-        return str(found) if found else None
-    count = count_segments(text)
-    if count.segments <= MAX_SEGMENTS:
+def warning(session: Session, ticket: Ticket, body: str) -> str | None:
+    """None when the answer fits in ``sms_limits.MAX_SEGMENTS`` segments."""
+    cost = sent_cost(outgoing_text(session, ticket, body))
+    if not cost.is_too_long:
         return None
     message = _(
         "This answer is %(segments)d SMS messages long; the contact may receive it in pieces, "
         "and each part is paid for.",
-        segments=count.segments,
+        segments=cost.segments,
     )
-    wide = ucs2_characters(text)
-    if wide:
+    if cost.characters:
         message += " " + _(
             "These characters make every part shorter: %(chars)s",
-            chars=" ".join(wide[:10]),
+            chars=" ".join(cost.characters[:SHOWN_CHARACTERS]),
         )
     return message

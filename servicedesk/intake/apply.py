@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -149,10 +151,12 @@ def _store_attachments(
         )
 
 
-def _record_call(session: Session, env: Envelope, ticket: Ticket, message: Message) -> None:
+def _record_call(
+    session: Session, env: Envelope, ticket: Ticket, message: Message
+) -> CallRecord | None:
     call = env.message.call
     if call is None:
-        return
+        return None
     record = session.execute(
         select(CallRecord).where(CallRecord.call_sid == call.call_sid)
     ).scalar_one_or_none()
@@ -176,6 +180,51 @@ def _record_call(session: Session, env: Envelope, ticket: Ticket, message: Messa
     record.recording_url = call.recording_url or record.recording_url
     record.region_code = record.region_code or ticket.region_code
     record.queue_id = record.queue_id or ticket.queue_id
+    return record
+
+
+#: The line the applicant's status page shows for a call: the call's
+#: summary is for agents (whom the desk rang, at which number).
+CALL_LINES = {
+    "fi": "Puhelu {day}.{month}. klo {time}",
+    "sv": "Samtal {day}.{month}. kl. {time}",
+    "en": "Phone call on {day}.{month}. at {time}",
+}
+
+
+def call_line(language: str | None, at: datetime, timezone: str) -> str:
+    """``Puhelu 10.3. klo 12.05`` in the caller's language, local time."""
+    local = at.astimezone(ZoneInfo(timezone))
+    separator = ":" if language == "en" else "."
+    return CALL_LINES.get(language or "fi", CALL_LINES["fi"]).format(
+        day=local.day, month=local.month, time=f"{local.hour}{separator}{local.minute:02d}"
+    )
+
+
+def _add_public_call_line(
+    session: Session, runtime: Runtime, env: Envelope, ticket: Ticket, message: Message
+) -> None:
+    """A call through the phone line: its summary stays internal, and the
+    contact sees only that they called, and when."""
+    call = env.message.call
+    if call is None or env.message.channel != Channel.PHONE or not message.is_public:
+        return
+    message.is_public = False
+    language = call.language or env.message.hints.language or ticket.language
+    session.add(
+        Message(
+            ticket_id=ticket.id,
+            direction="inbound",
+            channel=Channel.PHONE.value,
+            author_contact_id=message.author_contact_id,
+            sender=message.sender,
+            sender_name=message.sender_name,
+            recipient=message.recipient,
+            body_text=call_line(language, env.received_at, runtime.settings.timezone),
+            is_public=True,
+            created_at=env.received_at,
+        )
+    )
 
 
 def _needs_callback(env: Envelope) -> bool:
@@ -187,9 +236,13 @@ def _needs_callback(env: Envelope) -> bool:
     )
 
 
-def _request_callback(session: Session, env: Envelope, ticket: Ticket) -> None:
+def _request_callback(
+    session: Session, env: Envelope, ticket: Ticket, queue_id: str | None
+) -> None:
     """A missed call or a voicemail: an internal note saying whom to call,
-    and the event that puts the call back on the queue's list."""
+    and the event that puts the call back on the list of the queue the call
+    was for (``queue_id``: the call's regional queue, which is not the
+    ticket's when the call joined an open ticket elsewhere)."""
     call = env.message.call
     assert call is not None
     what = "left a voicemail" if call.outcome == "voicemail" else "called and nobody answered"
@@ -223,7 +276,7 @@ def _request_callback(session: Session, env: Envelope, ticket: Ticket) -> None:
                 "number": number,
                 "outcome": call.outcome,
                 "call_sid": call.call_sid,
-                "queue": ticket.queue_id,
+                "queue": queue_id or ticket.queue_id,
                 "recording_url": call.recording_url,
             },
             at=env.received_at,
@@ -354,7 +407,8 @@ def apply(session: Session, runtime: Runtime, env: Envelope) -> Applied:
     session.add(message)
     session.flush()
     _store_attachments(session, runtime, message, msg)
-    _record_call(session, env, ticket, message)
+    call_record = _record_call(session, env, ticket, message)
+    _add_public_call_line(session, runtime, env, ticket, message)
 
     if created:
         audit.record(
@@ -453,7 +507,7 @@ def apply(session: Session, runtime: Runtime, env: Envelope) -> Applied:
                 ticket.status = target.value
 
     if _needs_callback(env):
-        _request_callback(session, env, ticket)
+        _request_callback(session, env, ticket, call_record.queue_id if call_record else None)
 
     outbound: list[Message] = []
     if created and not env.suppress_auto_replies:

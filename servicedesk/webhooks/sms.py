@@ -61,8 +61,16 @@ def sms_status_changed() -> Response:
         logger.warning("unreadable SMS status callback: %s", exc)
         return twiml(EMPTY_TWIML)
     session = db()
+    now = runtime().now()
     try:
-        result = sms_status.record_status(session, update, runtime().now())
+        result = sms_status.record_status(session, update, now)
+        if result is sms_status.StatusResult.UNKNOWN:
+            # Perhaps the outbox has not stored the sid yet: kept, and
+            # looked at again once kept (see sms_status).
+            sms_status.keep_for_later(session, update, now)
+            session.commit()
+            if sms_status.apply_waiting(session, update.message_sid, now):
+                result = sms_status.StatusResult.RECORDED
         session.commit()
     except SQLAlchemyError:
         session.rollback()

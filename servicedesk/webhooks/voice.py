@@ -4,7 +4,7 @@
          /webhooks/twilio/voice/language         the language key → known caller?
          /webhooks/twilio/voice/municipality     speech (or 0) → region menu?
          /webhooks/twilio/voice/region-menu      the keypad fallback
-         /webhooks/twilio/voice/region           the region key
+         /webhooks/twilio/voice/region           the region key (9: the next page, ?page=N)
          /webhooks/twilio/voice/dialed           <Dial> action: answered or voicemail
          /webhooks/twilio/voice/recorded         <Record> action: the voicemail
          /webhooks/twilio/voice/recording        recording status callback
@@ -149,12 +149,19 @@ def voice_region_menu() -> Response:
     return region_menu(record)
 
 
-def region_menu(record: CallRecord) -> Response:
+def menu_page() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and int(raw) >= 1 else 1
+
+
+def region_menu(record: CallRecord, page: int = 1) -> Response:
     language = language_of(record)
     choices = voice_flow.region_choices(directory_store.current(db()), language)
-    if not choices:
+    shown, more = voice_flow.region_page(choices, page)
+    if not shown:
         return connect(record)
-    return twiml(voice.region_menu(language, step_url("region"), choices))
+    action = step_url("region", page=page) if page > 1 else step_url("region")
+    return twiml(voice.region_menu(language, action, shown, more=more))
 
 
 @webhooks.post("/twilio/voice/region")
@@ -164,9 +171,14 @@ def voice_region() -> Response:
     if isinstance(found, Response):
         return found
     event, record = found
+    page = menu_page()
     choices = voice_flow.region_choices(directory_store.current(db()), language_of(record))
+    shown, more = voice_flow.region_page(choices, page)
+    if more and (event.digits or "").strip() == voice.MORE_REGIONS_KEY:
+        db().commit()
+        return region_menu(record, page + 1)
     # 0, nothing or a key without a region: the national desk takes it.
-    record.region_code = voice.region_for_digits(event.digits, choices)
+    record.region_code = voice.region_for_digits(event.digits, shown)
     return connect(record)
 
 

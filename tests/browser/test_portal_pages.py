@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from servicedesk.app import create_app
 from servicedesk.extensions import limiter
 from tests.browser.conftest import assert_accessible
 
@@ -149,9 +150,70 @@ def test_staff_form_checks_the_institution_address(live, page, lang) -> None:
     page.fill("#email", f"opettaja-{lang}@osao.fi")
     submit(page)
     assert page.locator("h1").inner_text() == words["sent"]
+    assert_accessible(page, context="staff, sent")
     number = page.locator(".ticket-number strong").inner_text()
     (ack,) = live.smtp.to(f"opettaja-{lang}@osao.fi")
     assert number in ack["Subject"]
+
+
+def fill_question(page, live, lang: str, email: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{live.url}/contact?lang={lang}")
+    page.fill("#email", email)
+    page.fill("#message", f"Miten haen koulutukseen? ({lang})")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_refusals_and_the_status_page_with_errors_are_accessible(live, page, lang) -> None:
+    # The honeypot filled in (by a bot): refused, plainly.
+    fill_question(page, live, lang, f"botti-{lang}@example.org")
+    page.evaluate("document.querySelector('[name=website]').value = 'http://spam.example'")
+    with page.expect_navigation() as refused:
+        page.locator("form.portal-form button[type=submit]").first.click()
+    assert refused.value is not None and refused.value.status == 400
+    assert page.get_attribute("html", "lang") == lang
+    assert_accessible(page, context="honeypot refused")
+
+    # A form whose CSRF token has expired.
+    fill_question(page, live, lang, f"vanha-{lang}@example.org")
+    page.evaluate("document.querySelector('[name=csrf_token]').value = 'expired'")
+    with page.expect_navigation() as expired:
+        page.locator("form.portal-form button[type=submit]").first.click()
+    assert expired.value is not None and expired.value.status == 400
+    assert page.get_attribute("html", "lang") == lang
+    assert_accessible(page, context="expired form")
+
+    # The status page with an empty message: the error summary.
+    fill_question(page, live, lang, f"tila-{lang}@example.org")
+    submit(page)
+    with page.expect_navigation():
+        page.get_by_role("link", name=WORDS[lang]["status_link"]).click()
+    with page.expect_navigation() as empty:
+        page.get_by_role("button", name=WORDS[lang]["send_message"]).click()
+    assert empty.value is not None and empty.value.status == 422
+    assert WORDS[lang]["problem"] in page.locator("#error-summary").inner_text()
+    assert_accessible(page, context="status, with errors")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_too_large_page_is_accessible(live, page, lang) -> None:
+    # A body over the limit is refused before it is read; a browser may see
+    # the connection closed instead of the page, so the page comes from
+    # the same application through the test client and is shown at the
+    # live server's origin (its styles load from there).
+    app = create_app(live.runtime.settings, live.runtime)
+    refused = app.test_client().post(
+        f"/status/{'x' * 32}/answered?lang={lang}",
+        data={"padding": "x" * (live.runtime.settings.max_request_bytes + 1)},
+    )
+    assert refused.status_code == 413
+    html = refused.get_data(as_text=True)
+    page.route(
+        f"{live.url}/too-large",
+        lambda route: route.fulfill(status=413, body=html, content_type="text/html; charset=utf-8"),
+    )
+    page.goto(f"{live.url}/too-large")
+    assert page.get_attribute("html", "lang") == lang
+    assert_accessible(page, context="413")
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from channels.errors import PermanentDeliveryError, TemporaryDeliveryError
-from servicedesk import jobs, outbox
-from servicedesk.models import OutboxItem, OutboxStatus
+from servicedesk import jobs, outbox, sms_consent
+from servicedesk.models import Contact, ContactIdentity, OutboxItem, OutboxStatus
 from servicedesk.queueing import RecordingJobQueue
 
 
@@ -107,3 +107,31 @@ def test_sweeper_finds_rows_whose_job_was_lost(rt, session, mail) -> None:
         == OutboxStatus.SENT
     )
     assert len(mail.sent) == 1
+
+
+def test_an_sms_to_a_number_that_opted_out_after_queueing_is_not_sent(rt, session, sms) -> None:
+    number = "+358401234599"
+    contact = Contact(name="Aino", created_at=rt.now())
+    session.add(contact)
+    session.flush()
+    identity = ContactIdentity(contact_id=contact.id, kind="phone", value=number)
+    session.add(identity)
+    item = outbox.add(
+        session,
+        kind="reply",
+        channel="sms",
+        to_address=number,
+        now=rt.now(),
+        payload={"text": "Vastaus", "from_address": "+358401110000"},
+    )
+    session.commit()
+    # STOP arrives while the row waits for its job
+    sms_consent.opt_out(session, identity, at=rt.now(), reason="the contact sent 'STOP' by SMS")
+    session.commit()
+
+    assert outbox.deliver(rt, item.id) == OutboxStatus.FAILED
+
+    assert sms.sent == []
+    row = session.get(OutboxItem, item.id, populate_existing=True)
+    assert row.last_error == outbox.OPTED_OUT
+    assert item.id not in outbox.due_items(session, rt.now() + timedelta(days=1))

@@ -9,12 +9,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from channels.sms import TwilioSmsGateway
-from servicedesk import outbox
+from channels.message import Attachment as MediaFile
+from channels.message import DeliveryReceipt, OutboundMessage
+from channels.sms import RecordingSmsGateway, TwilioSmsGateway
+from servicedesk import outbox, sms_status
+from servicedesk.app import create_app
 from servicedesk.models import (
     Attachment,
     AuditEvent,
     ContactIdentity,
+    IntakeRecord,
     Message,
     OutboxItem,
     OutboxStatus,
@@ -244,3 +248,74 @@ def test_unknown_or_forged_status_callbacks_change_nothing(twilio, session, api)
     assert unknown.status_code == 200  # Twilio must not retry it for ever
     assert forged.status_code == 403
     assert reply_message(session, ticket).delivery_status == "queued"
+
+
+class CallbackFirstGateway:
+    """An SMS provider whose status callbacks arrive before ``send``
+    returns its sid (Twilio can be that fast): ``callbacks`` are posted to
+    the status webhook from inside ``send``, through ``twilio``'s own
+    application instance (another web process, with its own app context)."""
+
+    def __init__(self, inner: RecordingSmsGateway, twilio: Twilio, callbacks: list[str]) -> None:
+        self.inner = inner
+        self.twilio = twilio
+        self.callbacks = callbacks
+        self.answers: list[int] = []
+
+    def send(self, message: OutboundMessage) -> DeliveryReceipt:
+        receipt = self.inner.send(message)
+        for value in self.callbacks:
+            self.answers.append(status(self.twilio, receipt.provider_id, value).status_code)
+        return receipt
+
+    def fetch_media(self, url: str) -> MediaFile:
+        return self.inner.fetch_media(url)
+
+
+def test_a_status_callback_before_the_sid_is_stored_is_applied_afterwards(
+    rt, twilio, session, api, sms
+) -> None:
+    ticket = incoming(twilio, session)
+    other_process = Twilio(create_app(rt.settings, rt).test_client(), rt.settings)
+    racing = CallbackFirstGateway(sms, other_process, ["sent", "delivered"])
+    rt.sms = racing
+
+    api.post(f"/tickets/{ticket.number}/replies", json={"body": "Vastaus"})
+
+    assert racing.answers == [200, 200]
+    message = reply_message(session, ticket)
+    assert message.external_id == sms.receipts[-1].provider_id
+    assert message.delivery_status == "delivered"
+    kept = (
+        session.execute(
+            select(IntakeRecord).where(IntakeRecord.channel == sms_status.WAITING_CHANNEL)
+        )
+        .scalars()
+        .all()
+    )
+    assert sorted(r.external_id for r in kept) == [
+        f"{message.external_id}:delivered",
+        f"{message.external_id}:sent",
+    ]
+    assert {r.status for r in kept} == {"processed"}
+    # a late repeat is an ordinary known-sid callback now
+    assert status(twilio, message.external_id, "sent").status_code == 200
+    assert reply_message(session, ticket).delivery_status == "delivered"
+
+
+def test_a_status_callback_for_a_sid_never_sent_by_us_waits_and_changes_nothing(
+    twilio, session
+) -> None:
+    unknown = "SM" + "e" * 32
+
+    assert status(twilio, unknown, "delivered").status_code == 200
+    assert status(twilio, unknown, "delivered").status_code == 200  # a repeat is kept once
+
+    [kept] = (
+        session.execute(
+            select(IntakeRecord).where(IntakeRecord.channel == sms_status.WAITING_CHANNEL)
+        )
+        .scalars()
+        .all()
+    )
+    assert (kept.external_id, kept.status) == (f"{unknown}:delivered", "ignored")

@@ -234,6 +234,32 @@ def test_the_number_written_to_decides_the_desk(twilio, session, sms) -> None:
     assert applicant.number in sent[other].text
 
 
+def test_an_sms_to_the_staff_number_never_joins_an_applicant_ticket(twilio, session) -> None:
+    twilio.post(SMS_PATH, sms_form("Milloin haku alkaa?", to=DESK))
+    twilio.post(
+        SMS_PATH,
+        sms_form("Järjestelmä ei toimi, en pääse kirjautumaan", sid=sid(10), to=STAFF_DESK),
+    )
+    twilio.post(SMS_PATH, sms_form("Vielä hakemuksestani", sid=sid(11), to=DESK))
+
+    applicant, staff = tickets_of(session)
+    assert (applicant.audience, staff.audience) == ("applicant", "staff")
+    assert staff.id != applicant.id
+    texts = {
+        ticket.id: [
+            m.body_text
+            for m in session.execute(
+                select(Message).where(
+                    Message.ticket_id == ticket.id, Message.direction == "inbound"
+                )
+            ).scalars()
+        ]
+        for ticket in (applicant, staff)
+    }
+    assert texts[applicant.id] == ["Milloin haku alkaa?", "Vielä hakemuksestani"]
+    assert texts[staff.id] == ["Järjestelmä ei toimi, en pääse kirjautumaan"]
+
+
 # --- MMS --------------------------------------------------------------------------------
 
 

@@ -154,6 +154,30 @@ def test_unknown_caller_says_the_municipality_and_the_regional_desk_answers(
     assert session.execute(select(func.count(Ticket.id))).scalar_one() == 1
 
 
+@pytest.mark.parametrize(
+    ("key", "line"),
+    [("1", "Puhelu 10.3. klo 12.00"), ("2", "Samtal 10.3. kl. 12.00"), ("3", "Phone call on")],
+)
+def test_the_status_page_of_a_call_shows_that_it_happened_and_nothing_internal(
+    twilio, client, session, at, key, line
+) -> None:
+    call = Call(twilio)
+    ask = gather(call.post(gather(call.start()).get("action"), Digits=key))
+    dial = call.post(ask.get("action"), SpeechResult="Oulu").find("Dial")
+    call.post(dial.get("action"), DialCallStatus="completed", DialCallDuration="95")
+    ticket = call_ticket(session)
+
+    page = client.get(f"/status/{ticket.status_token}").get_data(as_text=True)
+
+    assert line in page
+    for internal in (OULU_DESK, "answered by", "hakeutumisneuvonta (", "Oulu", CALLER):
+        assert internal not in page
+    summary = session.execute(
+        select(Message).where(Message.id == record_of(session).message_id)
+    ).scalar_one()
+    assert not summary.is_public and OULU_DESK in summary.body_text  # the agent still sees it
+
+
 def test_speech_not_understood_falls_back_to_the_keypad_menu(twilio, session, at) -> None:
     call = Call(twilio)
     ask = gather(call.post(gather(call.start()).get("action"), Digits="2"))
@@ -234,6 +258,30 @@ def test_a_known_caller_is_not_asked_and_the_call_joins_their_open_ticket(
     assert any(note.startswith(f"Call back {CALLER}") for note in notes(session, ticket))
     record = record_of(session)
     assert (record.outcome, record.recording_url) == ("voicemail", recording)
+
+
+@pytest.mark.parametrize("outcome", ["busy", "failed", "no-answer"])
+def test_a_busy_or_failed_desk_offers_a_voicemail_and_a_call_back(
+    twilio, session, at, outcome
+) -> None:
+    call = Call(twilio)
+    ask = gather(call.post(gather(call.start()).get("action"), Digits="1"))
+    dial = call.post(ask.get("action"), SpeechResult="Oulu").find("Dial")
+
+    offer = call.post(dial.get("action"), DialCallStatus=outcome)
+
+    record_tag = offer.find("Record")
+    assert record_tag is not None, ET.tostring(offer)
+    assert offer.find("Dial") is None
+    assert record_of(session).ticket_id is None  # the call goes on
+    recording = "https://api.twilio.com/2010-04-01/Accounts/AC0/Recordings/RE" + "6" * 32
+    call.post(record_tag.get("action"), RecordingUrl=recording, RecordingDuration="20")
+    ticket = call_ticket(session)
+    assert record_of(session).outcome == "voicemail"
+    assert "callback_requested" in kinds(session, ticket)
+    assert notes(session, ticket) == [
+        f"Call back {CALLER}: the caller left a voicemail.\nRecording: {recording}"
+    ]
 
 
 @pytest.mark.parametrize("moment", [EVENING, CHRISTMAS_EVE], ids=["evening", "christmas_eve"])

@@ -202,6 +202,20 @@ def test_region_menu_needs_one_to_nine_regions(count: int) -> None:
         voice.region_menu("fi", ACTION, regions)
 
 
+@pytest.mark.parametrize(
+    ("language", "more"),
+    [("fi", "Muut alueet, paina 9."), ("sv", "Fler regioner, tryck 9."), ("en", "press 9.")],
+)
+def test_a_region_menu_page_offers_more_on_nine(twiml: Parse, language: str, more: str) -> None:
+    regions = [(f"{n:02}", f"Alue {n}") for n in range(1, 9)]
+    root = twiml(voice.region_menu(language, ACTION, regions, more=True))
+    text = root.findtext("Gather/Say") or ""
+    assert more in text
+    assert "Alue 8" in text and "Alue 9" not in text
+    with pytest.raises(ValueError, match="1-8"):
+        voice.region_menu(language, ACTION, [*regions, ("21", "Ahvenanmaa")], more=True)
+
+
 # --- connecting ----------------------------------------------------------------------
 
 
