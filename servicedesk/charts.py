@@ -5,8 +5,10 @@ CSV (the download).
 A report is a ``Table``: a title, column headers and rows whose first cell
 is the category (a month, a region...) and whose other cells are numbers,
 one column per series.  ``bar_chart`` and ``line_chart`` draw it; the SVG
-carries a ``<title>`` and a ``<desc>`` saying what it shows, and every
-bar or point its own ``<title>`` with the exact figure.  Text is escaped
+carries a ``<title>`` and a ``<desc>`` saying what it shows (its
+sentences, ``ChartWords``, passed in by the page in the reader's
+language), and every bar or point its own ``<title>`` with the exact
+figure.  Text is escaped
 everywhere; CSV cells that a spreadsheet would run as a formula are
 neutralised.
 """
@@ -71,7 +73,24 @@ def _nice_max(value: float) -> tuple[float, float]:
     return step * math.ceil(value / step), step
 
 
-def _frame(table: Table, kind: str, top: float, step: float, chart_id: str) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class ChartWords:
+    """The sentences of a chart's ``<desc>``, with %-style placeholders.
+    English by default; the pages pass them in the reader's language (this
+    module is below the web layer and translates nothing itself)."""
+
+    bar: str = "Bar chart of %(title)s: %(count)s categories"
+    line: str = "Line chart of %(title)s: %(count)s categories"
+    series: str = "%(count)s series (%(names)s)"
+    highest: str = "highest %(value)s (%(series)s, %(category)s)"
+    same_figures: str = "The same figures are in the table."
+
+
+ENGLISH = ChartWords()
+
+
+def describe(table: Table, kind: str, words: ChartWords = ENGLISH) -> str:
+    """What a chart shows, in one or two sentences (its ``<desc>``)."""
     series = table.series()
     highest = max(
         (
@@ -81,16 +100,28 @@ def _frame(table: Table, kind: str, top: float, step: float, chart_id: str) -> l
         ),
         default=None,
     )
-    summary = f"{kind} chart of {table.title}: {len(table.rows)} categories"
+    opening = words.line if kind == "line" else words.bar
+    summary = opening % {"title": table.title, "count": len(table.rows)}
     if len(series) > 1:
-        summary += f", {len(series)} series ({', '.join(name for name, _ in series)})"
+        names = ", ".join(name for name, _ in series)
+        summary += ", " + words.series % {"count": len(series), "names": names}
     if highest is not None:
-        summary += f"; highest {format_value(highest[0])} ({highest[1]}, {highest[2]})"
+        summary += "; " + words.highest % {
+            "value": format_value(highest[0]),
+            "series": highest[1],
+            "category": highest[2],
+        }
+    return f"{summary}. {words.same_figures}"
+
+
+def _frame(
+    table: Table, kind: str, top: float, step: float, chart_id: str, words: ChartWords
+) -> list[str]:
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" class="chart">',
         f'<title id="{chart_id}-title">{escape(table.title)}</title>',
-        f'<desc id="{chart_id}-desc">{escape(summary)}. The same figures are in the table.</desc>',
+        f'<desc id="{chart_id}-desc">{escape(describe(table, kind, words))}</desc>',
     ]
     plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     ticks = round(top / step)
@@ -132,11 +163,11 @@ def _legend(names: Sequence[str]) -> list[str]:
     return parts
 
 
-def bar_chart(table: Table, chart_id: str = "chart") -> str:
+def bar_chart(table: Table, chart_id: str = "chart", words: ChartWords = ENGLISH) -> str:
     """Bars per category, grouped side by side when there are several series."""
     series = table.series()
     top, step = _nice_max(max((v for _, vs in series for v in vs), default=0.0))
-    parts = _frame(table, "Bar", top, step, chart_id)
+    parts = _frame(table, "bar", top, step, chart_id, words)
     plot_width = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
     plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     count = max(1, len(table.rows))
@@ -159,11 +190,11 @@ def bar_chart(table: Table, chart_id: str = "chart") -> str:
     return "\n".join(parts)
 
 
-def line_chart(table: Table, chart_id: str = "chart") -> str:
+def line_chart(table: Table, chart_id: str = "chart", words: ChartWords = ENGLISH) -> str:
     """A line per series over the categories (months, weeks...)."""
     series = table.series()
     top, step = _nice_max(max((v for _, vs in series for v in vs), default=0.0))
-    parts = _frame(table, "Line", top, step, chart_id)
+    parts = _frame(table, "line", top, step, chart_id, words)
     plot_width = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
     plot_height = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
     count = len(table.rows)

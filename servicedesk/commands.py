@@ -388,9 +388,10 @@ def retention() -> None:
 @pass_context
 def retention_run(ctx: Context, dry_run: bool) -> None:
     """Anonymise the closed tickets whose retention period has ended."""
+    from servicedesk.audit import Actor
     from servicedesk.retention import run_job
 
-    report = run_job(ctx.runtime, dry_run=dry_run)
+    report = run_job(ctx.runtime, dry_run=dry_run, actor=Actor("command line"))
     for line in report.lines():
         click.echo(line)
 

@@ -1,6 +1,8 @@
 """Satisfaction surveys: when a ticket is resolved, its contact gets a
-one-click link ``/survey/<token>`` in the "resolved" notice; three smileys
-(1 not helpful, 2 partly, 3 helpful) and an optional comment, no login.
+link ``/survey/<token>`` in the "resolved" notice, and in email one link
+per answer (``?score=N``: the page opens with that answer chosen, sent
+with one press); three smileys (1 not helpful, 2 partly, 3 helpful) and
+an optional comment, no login.
 
 - One survey per ticket.  The token (192 random bits) is stored only as its
   SHA-256; resolving the ticket again mints a new link for the same survey,
@@ -60,13 +62,35 @@ class SurveyResult:
     answered_at: datetime | None
     changed_at: datetime | None
 
+    @property
+    def change_until(self) -> datetime | None:
+        """Until when the contact may still change the answer."""
+        if self.answered_at is None:
+            return None
+        return self.answered_at + timedelta(days=CHANGE_DAYS)
+
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
-def survey_url(runtime: Runtime, token: str) -> str:
-    return f"{runtime.settings.base_url}/survey/{token}"
+def survey_url(runtime: Runtime, token: str, score: int | None = None) -> str:
+    """The survey's page; with ``score``, the page with that answer chosen
+    (to be confirmed there: opening a link records nothing, since mail
+    scanners open links too)."""
+    url = f"{runtime.settings.base_url}/survey/{token}"
+    return f"{url}?score={score}" if score in SCORES else url
+
+
+def survey_links(runtime: Runtime, token: str) -> dict[str, str]:
+    """The template variables of the "resolved" notice: the page and one
+    link per answer."""
+    return {
+        "survey_url": survey_url(runtime, token),
+        "survey_yes_url": survey_url(runtime, token, 3),
+        "survey_partly_url": survey_url(runtime, token, 2),
+        "survey_no_url": survey_url(runtime, token, 1),
+    }
 
 
 def state(survey: Survey, now: datetime) -> SurveyState:
@@ -118,8 +142,10 @@ def on_resolved(
             return None
     now = now or runtime.now()
     survey, token = open_survey(session, ticket, now)
-    link = "" if state(survey, now) is SurveyState.FINAL else survey_url(runtime, token)
-    message = auto_notices.send_notice(session, runtime, ticket, "resolved", survey_url=link)
+    links = survey_links(runtime, token)
+    if state(survey, now) is SurveyState.FINAL:
+        links = dict.fromkeys(links, "")
+    message = auto_notices.send_notice(session, runtime, ticket, "resolved", **links)
     if message is not None:
         survey.channel = message.channel
     return message

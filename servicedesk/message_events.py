@@ -23,6 +23,9 @@ class Event:
 
 
 _CONTACT = frozenset({"number", "name", "status_url", "desk"})
+# The survey's page, and one link per answer (it opens with that answer
+# chosen, to be confirmed with one press); all "" when the answer is final.
+SURVEY_LINKS = frozenset({"survey_url", "survey_yes_url", "survey_partly_url", "survey_no_url"})
 EVENTS: dict[str, Event] = {
     e.name: e
     for e in (
@@ -39,7 +42,7 @@ EVENTS: dict[str, Event] = {
         Event("ticket_forwarded", "Forwarded to an institution", _CONTACT | {"organization"}),
         Event("reply", "Answer sent", frozenset({"subject", "number", "body", "status_url"})),
         Event("pending_reminder", "Waiting for your reply (reminder)", _CONTACT | {"days"}),
-        Event("resolved", "Resolved (with the survey link)", _CONTACT | {"survey_url"}),
+        Event("resolved", "Resolved (with the survey link)", _CONTACT | SURVEY_LINKS),
         Event("closed_automatically", "Closed automatically", _CONTACT | {"days"}),
         Event(
             "ticket_routed",
@@ -69,6 +72,9 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "name": "Aino Virtanen",
     "status_url": "https://neuvonta.example.fi/status/" + "x" * 32,
     "survey_url": "https://neuvonta.example.fi/survey/" + "y" * 32,
+    "survey_yes_url": "https://neuvonta.example.fi/survey/" + "y" * 32 + "?score=3",
+    "survey_partly_url": "https://neuvonta.example.fi/survey/" + "y" * 32 + "?score=2",
+    "survey_no_url": "https://neuvonta.example.fi/survey/" + "y" * 32 + "?score=1",
     "organization": "Oulun seudun ammattiopisto",
     "desk": "applicant",
     "days": 7,

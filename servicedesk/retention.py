@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
-from servicedesk import audit, desk_policies
+from servicedesk import audit, desk_policies, retention_runs
 from servicedesk.errors import NotFoundError
 from servicedesk.intake.filters import normalise_email, normalise_phone
 from servicedesk.lifecycle import ACTIVE, TicketStatus
@@ -296,17 +296,45 @@ def delete_files(session: Session, storage: Storage, keys: list[str]) -> int:
     return deleted
 
 
-def run_job(runtime: Runtime, *, dry_run: bool = False) -> RetentionReport:
+def run_recorded(
+    session: Session,
+    storage: Storage,
+    now: datetime,
+    *,
+    actor: audit.Actor = audit.SYSTEM,
+    limit: int = BATCH,
+) -> RetentionReport:
+    """A run and its record, whoever runs it (the job, the command line,
+    the console): anonymise, write the ``retention_run`` event in the same
+    transaction, commit, delete the files no longer needed and note their
+    count on the event (committed again)."""
+    report = run(session, now, actor=actor, limit=limit)
+    event = retention_runs.record(
+        session,
+        actor=actor,
+        now=now,
+        cutoffs=report.cutoffs,
+        numbers=report.tickets,
+        counts=report.counts,
+    )
+    session.commit()
+    deleted = delete_files(session, storage, report.storage_keys)
+    report.counts["files_deleted"] = deleted
+    retention_runs.note_files_deleted(event, deleted)
+    session.commit()
+    return report
+
+
+def run_job(
+    runtime: Runtime, *, dry_run: bool = False, actor: audit.Actor = audit.SYSTEM
+) -> RetentionReport:
     """The periodic job (and ``servicedesk retention run``)."""
     with runtime.db.session() as session:
-        report = run(session, runtime.now(), dry_run=dry_run)
         if dry_run:
+            report = run(session, runtime.now(), dry_run=True)
             session.rollback()
             return report
-        session.commit()
-        deleted = delete_files(session, runtime.storage, report.storage_keys)
-    report.counts["files_deleted"] = deleted
-    return report
+        return run_recorded(session, runtime.storage, runtime.now(), actor=actor)
 
 
 def requested_by(session: Session, email: str | None) -> audit.Actor:

@@ -35,6 +35,7 @@ from servicedesk.message_events import (
     EVENTS,
     REGIONAL_PART,
     SAMPLE_CONTEXT,
+    SURVEY_LINKS,
     allowed_variables,
     event_spec,
 )
@@ -119,7 +120,9 @@ def validate_template(
         )
         return problems
     renders = []
-    for context in (_sample(event, sms), {**_sample(event, sms), "name": "", "survey_url": ""}):
+    # The second sample: no name, and no survey links (a final answer).
+    blanks = dict.fromkeys(["name", *SURVEY_LINKS], "")
+    for context in (_sample(event, sms), {**_sample(event, sms), **blanks}):
         try:
             renders.append(render_source(text, sms=sms or part == "regional", **context))
         except Exception as exc:  # any failure to render is a reason to refuse

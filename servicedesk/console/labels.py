@@ -45,6 +45,11 @@ DELIVERY: dict[str, Any] = {
     "delivered": _l("Delivered"),
     "undelivered": _l("Not delivered"),
     "failed": _l("Delivery failed"),
+    "logged": _l("Written to the log, not sent"),
+    "accepted": _l("Accepted by the provider"),
+    "scheduled": _l("Scheduled at the provider"),
+    "canceled": _l("Canceled"),
+    "read": _l("Read"),
 }
 PRIORITIES: dict[str, Any] = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High")}
 TOPICS: dict[str, Any] = {
@@ -86,6 +91,12 @@ EVENTS: dict[str, Any] = {
     "linked": _l("Linked"),
     "fields_changed": _l("Priority or topic changed"),
     "call_logged": _l("Phone call logged"),
+    "callback_requested": _l("Call back requested"),
+    "callback_done": _l("Called back"),
+    "media_not_fetched": _l("Picture or file not fetched"),
+    "contact_exported": _l("Contact's data exported"),
+    "sms_opted_out": _l("SMS refused by the contact"),
+    "sms_opted_in": _l("SMS allowed again by the contact"),
     "delivery_retried": _l("Delivery retried"),
     "returned_to_region": _l("Returned to the regional desk"),
     "message_added": _l("Message received"),
@@ -94,7 +105,22 @@ EVENTS: dict[str, Any] = {
     "acknowledgement_skipped": _l("Acknowledgement not sent"),
     "delivery_failed": _l("Delivery failed"),
     "masked": _l("Identity codes masked"),
+    "survey_answered": _l("Satisfaction survey answered"),
+    "survey_changed": _l("Satisfaction survey answer changed"),
+    "notice_ticket_forwarded": _l("Notice: passed on to an institution"),
+    "notice_pending_reminder": _l("Notice: reminder to reply"),
+    "notice_resolved": _l("Notice: resolved, with the survey link"),
+    "notice_closed_automatically": _l("Notice: closed automatically"),
+    "personal_data_removed": _l("Personal data removed"),
 }
+# The satisfaction survey's answers: the smiley is decoration, the words
+# say it (the same three as the public survey page).
+SURVEY_SCORES: dict[int, Any] = {
+    3: _l("Yes, it helped"),
+    2: _l("It helped partly"),
+    1: _l("No, it did not help"),
+}
+SURVEY_SMILEYS: dict[int, str] = {3: "🙂", 2: "😐", 1: "🙁"}
 LINK_KINDS: dict[str, Any] = {
     "related": _l("Related"),
     "merged": _l("Merged"),
@@ -170,6 +196,8 @@ def install(app: Flask) -> None:
         DESKS=DESKS,
         EVENTS=EVENTS,
         LINK_KINDS=LINK_KINDS,
+        SURVEY_SCORES=SURVEY_SCORES,
+        SURVEY_SMILEYS=SURVEY_SMILEYS,
     )
 
 

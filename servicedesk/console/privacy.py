@@ -3,8 +3,9 @@ else): each desk's retention policy, the retention run (a dry run's
 report first, then the run itself, confirmed), a contact's export (JSON
 download or a readable page) and erasure on request, confirmed.  Every
 action leaves an audit event: the domain writes its own for exports,
-erasures and anonymised tickets; the policy changes and the runs are
-recorded here.
+erasures, anonymised tickets and retention runs (the latest runs are
+listed on the page); the policy changes and the dry runs are recorded
+here.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flask_babel import lazy_gettext as tr_lazy
 from wtforms import IntegerField
 from wtforms.validators import InputRequired
 
-from servicedesk import access, audit, contact_export, desk_policies, retention
+from servicedesk import access, audit, contact_export, desk_policies, retention, retention_runs
 from servicedesk.console import console
 from servicedesk.console.forms import ConsoleForm
 from servicedesk.console.identity import me
@@ -42,6 +43,7 @@ COUNT_WORDS = {
     "files_deleted": tr_lazy("files deleted"),
 }
 MAX_LISTED = 200
+RUNS_SHOWN = 10
 
 
 class PolicyForm(ConsoleForm):
@@ -81,6 +83,7 @@ def _home(status: int = 200, **context: Any) -> Any:
         "identifier": "",
         "export_error": None,
         "erase_error": None,
+        "runs": retention_runs.latest(db(), RUNS_SHOWN),
     }
     values.update(context)
     return render_template("console_kb/privacy.html", **values), status
@@ -150,20 +153,7 @@ def privacy_retention() -> Any:
         if request.form.get("confirm") != "yes":
             report = retention.run(session, rt.now(), dry_run=True)
             return _retention_page(report, error=tr("Tick the box to confirm the run."), status=400)
-        report = retention.run(session, rt.now(), actor=actor)
-        audit.record(
-            session,
-            None,
-            actor,
-            "retention_run",
-            "",
-            {"tickets": len(report.tickets), "counts": dict(report.counts)},
-            at=rt.now(),
-        )
-        session.commit()
-        report.counts["files_deleted"] = retention.delete_files(
-            session, rt.storage, report.storage_keys
-        )
+        report = retention.run_recorded(session, rt.storage, rt.now(), actor=actor)
         return _retention_page(report)
     report = retention.run(session, rt.now(), dry_run=True)
     session.rollback()

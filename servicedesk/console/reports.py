@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from servicedesk import report_durations
 from servicedesk import reports as figures
-from servicedesk.charts import Table, bar_chart, line_chart, table_html, to_csv
+from servicedesk.charts import ChartWords, Table, bar_chart, line_chart, table_html, to_csv
 from servicedesk.console import console, labels
 from servicedesk.console.identity import me
 from servicedesk.errors import ValidationError
@@ -315,6 +315,17 @@ def short(category: str, limit: int = 18) -> str:
     return category if len(category) <= limit else category[: limit - 1] + "…"
 
 
+def chart_words() -> ChartWords:
+    """The sentences of a chart's description in the reader's language."""
+    return ChartWords(
+        bar=tr("Bar chart of %(title)s: %(count)s categories"),
+        line=tr("Line chart of %(title)s: %(count)s categories"),
+        series=tr("%(count)s series (%(names)s)"),
+        highest=tr("highest %(value)s (%(series)s, %(category)s)"),
+        same_figures=tr("The same figures are in the table."),
+    )
+
+
 def drawn(report: Report, table: Table) -> dict[str, Any]:
     """A report's chart, table and the figures' size, ready for a page."""
     columns = report.columns or tuple(range(1, len(table.headers)))
@@ -324,9 +335,10 @@ def drawn(report: Report, table: Table) -> dict[str, Any]:
         [(short(str(row[0])), *(row[i] for i in columns)) for row in table.rows],
     )
     draw = line_chart if report.chart == "line" else bar_chart
+    svg = draw(charted, chart_id=f"chart-{report.slug}", words=chart_words())
     return {
         "report": report,
-        "svg": Markup(draw(charted, chart_id=f"chart-{report.slug}")),  # noqa: S704 - escaped
+        "svg": Markup(svg),  # noqa: S704 - escaped
         "table": Markup(table_html(table, f"table-{report.slug}")),  # noqa: S704 - escaped
         "empty": not table.rows,
     }

@@ -1,6 +1,8 @@
 """``/survey/<token>``: the satisfaction survey behind the link in the
 "resolved" notice.  Three answers (each a radio button with its words, the
-smiley only decoration) and an optional comment; no login.  The token is
+smiley only decoration) and an optional comment; no login.  The message
+has a link per answer (``?score=N``): the page opens with it chosen, and
+one press sends it; opening a link never records anything.  The token is
 the only key, every page is private (no caching, no referrer), an unknown
 token is a plain 404, and the rules (one answer per ticket, changeable for
 7 days) are ``servicedesk.feedback``'s.  The comment is stored with any
@@ -52,6 +54,7 @@ def _page(
     error: str = "",
     error_field: str = "",
     http_status: int = 200,
+    from_link: bool = False,
 ) -> ResponseReturnValue:
     ticket = db().get(Ticket, survey.ticket_id)
     now = runtime().now()
@@ -68,16 +71,29 @@ def _page(
         max_comment=feedback.MAX_COMMENT,
         error=error,
         error_field=error_field,
+        from_link=from_link,
     ), http_status
+
+
+def _link_score() -> int | None:
+    """The answer chosen in the message (``?score=N``), if any."""
+    raw = request.args.get("score", "")
+    return int(raw) if raw in {"1", "2", "3"} else None
 
 
 @portal.get("/survey/<token>")
 def survey_view(token: str) -> ResponseReturnValue:
+    """The survey; from an answer's own link, with that answer chosen but
+    not recorded: mail scanners open links too, so only the form's post
+    counts."""
     survey = _survey_or_404(token)
+    score = _link_score()
     if request.args.get("lang") not in LANGUAGES:
         # The link in the message has no language: the ticket's, then.
-        return redirect(url_for("portal.survey_view", token=token, lang=survey.language))
-    return _page(token, survey)
+        return redirect(
+            url_for("portal.survey_view", token=token, lang=survey.language, score=score)
+        )
+    return _page(token, survey, score=score, from_link=score is not None)
 
 
 @portal.post("/survey/<token>")

@@ -290,3 +290,19 @@ def test_html_mail_and_attachment(live, page) -> None:
     assert response.headers["content-disposition"].startswith("attachment")
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.body() == b"%PDF-1.4 todistus"
+
+
+def test_filter_errors_are_accessible(live, page) -> None:
+    """A filter the server cannot use is reported in an alert, and the
+    page with the alert passes axe (a list inside role=alert used to fail
+    the `listitem` rule)."""
+    sign_in(live, page, "admin")
+    for path, context in (
+        ("/console/desks/applicants/?channel=bogus", "desk with a bad filter"),
+        ("/console/search?q=haku&desk=bogus", "search with a bad filter"),
+        ("/console/reports?from=bogus&desk=bogus", "reports with bad filters"),
+    ):
+        page.goto(live.url + path)
+        alert = page.get_by_role("alert")
+        assert alert.count() == 1 and alert.locator("li").count() >= 1, context
+        assert_accessible(page, context=context)

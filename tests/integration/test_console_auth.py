@@ -4,11 +4,13 @@ session versions, safe redirects, CSRF, password change."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher
 
+from servicedesk.app import create_app
 from servicedesk.models import AuditEvent, User
 from tests.integration import console_kit
 from tests.integration.console_kit import (
@@ -51,11 +53,23 @@ def test_every_role_signs_in_with_the_form(client, session, role: str) -> None:
     assert user.name in home.get_data(as_text=True)
 
 
-def test_session_cookie_is_httponly_and_samesite(client, agent) -> None:
+def test_session_cookie_is_httponly_samesite_and_secure(client, rt, agent) -> None:
+    # Secure outside the demo whatever the base URL says: behind a proxy
+    # that ends TLS the application itself may be reached over http.
+    assert not rt.settings.demo and rt.settings.base_url.startswith("http://")
     response = sign_in(client, agent)
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
-    assert "HttpOnly" in cookie
+    attributes = {part.strip().split("=")[0] for part in cookie.split(";")}
+    assert {"HttpOnly", "SameSite", "Secure"} <= attributes
     assert "SameSite=Lax" in cookie
+    assert client.get("/console/").status_code == 200
+
+
+def test_session_cookie_is_not_secure_in_the_demo(rt) -> None:  # type: ignore[no-untyped-def]
+    settings = rt.settings.with_changes(demo=True)
+    demo = create_app(settings, dataclasses.replace(rt, settings=settings))
+    assert demo.config["SESSION_COOKIE_SECURE"] is False
+    assert demo.config["REMEMBER_COOKIE_SECURE"] is False
 
 
 @pytest.mark.parametrize(

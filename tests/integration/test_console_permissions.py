@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from servicedesk import knowledge
+from servicedesk.knowledge import Draft
 from servicedesk.models import Attachment, CallRecord, Message, Ticket, TicketLink, User
 from tests.integration import console_kit
 from tests.integration.console_kit import (
@@ -47,6 +49,7 @@ class World:
     attachments: dict[str, Attachment]
     html_messages: dict[str, Message]
     calls: dict[str, CallRecord]
+    article_id: int = 0  # a published knowledge-base article, for kb_insert
 
 
 @pytest.fixture
@@ -59,6 +62,16 @@ def world(rt, session, request, action: str) -> World:  # type: ignore[no-untype
     needs_files = action in {"download_attachment", "retry_delivery"}
     stored = rt.storage.put(b"%PDF-1.4 test") if needs_files else None
     w = World(make_user(session, role), {}, {}, {}, {}, {})
+    if action == "kb_insert":
+        article = knowledge.create(
+            session,
+            texts={"fi": Draft("Yhteishaun aikataulu", "Yhteishaku alkaa maaliskuussa.")},
+            topics=("application",),
+            author=None,
+            now=now,
+        )
+        knowledge.publish(session, article, None, now)
+        w.article_id = article.id
     for name, (audience, queue, org, _target) in TICKETS.items():
         contact = make_contact(session, email=f"{name}@example.org")
         ticket = make_ticket(
@@ -141,6 +154,12 @@ def retry(client, w: World, name: str) -> int:  # type: ignore[no-untyped-def]
 ACTIONS: dict[str, Callable[..., Any]] = {
     "view_ticket": view_ticket,
     "reply": act("reply", lambda w, n: {"reply-body": "Vastaus", "reply-send": "1"}),
+    "insert_template": act(
+        "reply", lambda w, n: {"reply-body": "Hei,", "reply-snippet": "thanks", "reply-insert": "1"}
+    ),
+    "kb_insert": act(
+        "kb-insert", lambda w, n: {"reply-body": "Hei,", "kb_insert": f"answer:{w.article_id}"}
+    ),
     "note": act("note", lambda w, n: {"note-body": "Sisäinen huomio"}),
     "assign": act("assign", lambda w, n: {"assign-assignee": str(w.user.id)}),
     "take": act("take", lambda w, n: {}),
@@ -163,7 +182,8 @@ ACTIONS: dict[str, Callable[..., Any]] = {
     "download_attachment": download,
     "retry_delivery": retry,
 }
-SUCCESS = {"view_ticket": 200, "download_attachment": 200}
+# The inserts show the ticket again with the draft filled in.
+SUCCESS = {"view_ticket": 200, "download_attachment": 200, "insert_template": 200, "kb_insert": 200}
 
 
 @pytest.mark.parametrize("world", list(VISIBLE), indirect=True, ids=list(VISIBLE))

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from channels.errors import PermanentDeliveryError
+from servicedesk import sms_limits, template_store
 from servicedesk.models import (
     Attachment,
     AuditEvent,
@@ -272,6 +273,47 @@ def test_long_sms_needs_a_second_yes(signed_in, sms, ticket) -> None:
     assert len(sms.sent) == 1
 
 
+def test_long_sms_warning_in_finnish_counts_the_regional_template(
+    client, rt, session, contact
+) -> None:
+    agent = make_user(session, "agent", ui_language="fi")
+    oulu = make_ticket(
+        session,
+        rt.now(),
+        queue="pohjois-pohjanmaa-applicants",
+        organization="national-desk",
+        contact=contact,
+        channel="sms",
+        region_code="17",
+        language="fi",
+    )
+    template_store.save(
+        session,
+        "reply",
+        "fi",
+        "Pohjois-Pohjanmaan neuvonta palvelee ma-pe 9-16, puhelin 08 123 4567. "
+        "Tervetuloa kysymään lisää!",
+        sms=True,
+        region_code="17",
+        user=None,
+        now=rt.now(),
+    )
+    session.commit()
+    fast_sign_in(client, agent)
+    # three segments nationally; the region's part makes it four
+    body = "Hakuaika päättyy 2.4. klo 15. Liitteet voi lähettää myöhemmin. " * 6
+    assert sms_limits.reply_cost(body).segments == 3
+
+    response = post(client, oulu, "reply", {"reply-body": body, "reply-send": "1"})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Vastaus vie 4 tekstiviestiä" in page
+    assert "SMS messages long" not in page
+    emoji = post(client, oulu, "reply", {"reply-body": body + " 🙂", "reply-send": "1"})
+    assert "Nämä merkit lyhentävät jokaista osaa: 🙂" in emoji.get_data(as_text=True)
+
+
 def test_template_is_inserted_after_the_draft(signed_in, ticket) -> None:
     response = post(
         signed_in,
@@ -516,3 +558,66 @@ def test_unknown_ticket_is_a_console_404(signed_in) -> None:
     assert response.status_code == 404
     html = response.get_data(as_text=True)
     assert "Traceback" not in html and 'href="/console/"' in html
+
+
+def test_every_delivery_status_has_a_label() -> None:
+    from channels.sms import MessageStatus
+    from servicedesk.console.labels import DELIVERY
+
+    written = {s.value for s in MessageStatus} | {"pending", "retrying", "logged"}
+    assert written <= set(DELIVERY), sorted(written - set(DELIVERY))
+
+
+def test_audit_events_of_calls_mms_exports_and_opt_outs_have_labels() -> None:
+    from servicedesk import sms_consent
+    from servicedesk.console.labels import EVENTS
+
+    kinds = {"callback_requested", "media_not_fetched", "contact_exported"}
+    kinds |= {sms_consent.OPTED_OUT, sms_consent.OPTED_IN}
+    assert kinds <= set(EVENTS), sorted(kinds - set(EVENTS))
+
+
+def test_notification_to_staff_is_not_called_a_message_to_the_contact(
+    client, session, ticket
+) -> None:
+    user = make_user(session, "agent", ui_language="fi")
+    session.add_all(
+        [
+            Message(
+                ticket_id=ticket.id,
+                direction="outbound",
+                channel="email",
+                body_text="Uusi tiketti jonossanne",
+                recipient="maria.virtanen@example.fi",
+                is_public=False,
+                delivery_status="logged",
+                created_at=ticket.created_at + timedelta(minutes=1),
+            ),
+            Message(
+                ticket_id=ticket.id,
+                direction="outbound",
+                channel="sms",
+                body_text="Vastaus",
+                recipient="+358401234567",
+                delivery_status="read",
+                created_at=ticket.created_at + timedelta(minutes=2),
+            ),
+        ]
+    )
+    session.add(
+        AuditEvent(
+            ticket_id=ticket.id,
+            actor="intake",
+            kind="callback_requested",
+            reason="",
+            data={},
+            created_at=ticket.created_at,
+        )
+    )
+    session.commit()
+    fast_sign_in(client, user)
+    html = page_of(client, ticket)
+    heads = re.findall(r'<span class="direction">([^<]*)</span>', html)
+    assert heads == ["Yhteydenottajalta", "Ilmoitus henkilöstölle", "Yhteydenottajalle"]
+    assert "Kirjattu lokiin, ei lähetetty" in html and ">Luettu<" in html
+    assert "<strong>Takaisinsoittoa pyydetty</strong>" in html
