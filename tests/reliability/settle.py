@@ -173,3 +173,21 @@ def tally(url: str, smtp: SmtpServer, twilio: FakeTwilioServer) -> Tally:
         elif channel == "sms":
             sms_rows[text] = texts.get(text, 0)
     return Tally(tickets, references, intake, outbox, mail_rows, sms_rows, failures)
+
+
+def trace(url: str, references: set[str]) -> list[tuple[str, str, str, str, str | None, Any]]:
+    """Where the enquiries holding ``references`` went: each stored record
+    that carries one, with its status, error and ticket (for a failure
+    message that says what was lost, not only how many)."""
+    found = []
+    with connect(url) as connection:
+        for ref in sorted(references):
+            rows = connection.execute(
+                "SELECT channel, status, coalesce(external_id, ''), error, ticket_id "
+                "FROM intake_records WHERE position(convert_to(%s, 'UTF8') in raw) > 0",
+                (ref,),
+            ).fetchall()
+            if not rows:
+                found.append((ref, "-", "no stored record", "", None, None))
+            found.extend((ref, *row) for row in rows)
+    return found

@@ -29,7 +29,7 @@ import pytest
 
 from tests.reliability.conftest import Desk
 from tests.reliability.enquirers import Enquirers, plan, reference
-from tests.reliability.settle import settle, tally
+from tests.reliability.settle import settle, tally, trace
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.imap, pytest.mark.slow]
 
@@ -86,7 +86,8 @@ def test_sigkill_anywhere_loses_nothing_and_doubles_nothing(desk: Desk) -> None:
     assert enquirers.outcome.accepted == expected, "every enquiry was accepted in the end"
     assert set(kills) == set(victims), f"the storm killed every kind of process: {kills}"
     # Exactly once: one ticket per enquiry, each opened by its enquiry.
-    assert result.tickets == ENQUIRIES, stack.tails()
+    missing = expected - set(result.references)
+    assert result.tickets == ENQUIRIES, (trace(desk.database_url, missing), stack.tails())
     assert set(result.references) == expected
     assert max(result.references.values()) == 1
     assert set(result.intake) <= {"processed"}, result.intake
