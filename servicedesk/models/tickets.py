@@ -115,7 +115,11 @@ class AuditEvent(Base):
     """Who did what to a ticket, when and why.  Written for every change."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_ticket_id_id", "ticket_id", "id"),)
+    __table_args__ = (
+        Index("ix_audit_events_ticket_id_id", "ticket_id", "id"),
+        # Events of one kind: owed call backs, retention runs (0007).
+        Index("ix_audit_events_kind_ticket_id_id", "kind", "ticket_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))

@@ -127,8 +127,13 @@ def test_login_is_rate_limited_per_address(app, client, agent) -> None:
     assert client.get("/login").status_code == 200  # only POST is limited
 
 
-def test_outdated_hash_is_upgraded_on_sign_in(client, session, agent) -> None:
-    agent.password_hash = PasswordHasher(time_cost=1, memory_cost=8192).hash(PASSWORD)
+@pytest.mark.parametrize(
+    "old_hasher",
+    [PasswordHasher(time_cost=1, memory_cost=8192), PasswordHasher()],  # the library's 64 MiB
+    ids=["weaker", "library-default"],
+)
+def test_outdated_hash_is_upgraded_on_sign_in(client, session, agent, old_hasher) -> None:
+    agent.password_hash = old_hasher.hash(PASSWORD)
     session.commit()
     old = agent.password_hash
     assert sign_in(client, agent).status_code == 302
