@@ -30,6 +30,7 @@ from servicedesk.models import (
     IntakeRecord,
     IntakeStatus,
     Message,
+    Organization,
     Ticket,
     TicketLink,
     User,
@@ -120,6 +121,11 @@ def _new_ticket(
         ticket.assignee_id = env.assignee_id
         if decision.queue_id:
             ticket.due_at = deadlines.response_due(session, decision.queue_id, now)
+        target = session.get(Organization, decision.organization_id or "")
+        if target is not None and target.kind in deadlines.RETURN_KINDS:
+            # Routed straight to an institution: the same promise as a
+            # forward, so a silent inbox hands it back to the regional desk.
+            ticket.forwarded_at = now
     if contact is not None:
         if contact.language is None:
             contact.language = ticket.language

@@ -71,3 +71,28 @@ def test_an_answered_forward_stays(api, rt, session) -> None:
     due = ticket.due_at
     rt.clock = lambda: due + timedelta(hours=1)
     assert jobs.check_deadlines() == 0
+
+
+def test_an_enquiry_routed_straight_to_an_institution_also_returns_when_unanswered(
+    api, rt, session
+) -> None:  # type: ignore[no-untyped-def]
+    response = api.post(
+        "/enquiries",
+        json={"email": "g@example.org", "body": "Milloin haku alkaa?", "institution": "osao"},
+    )
+    assert response.status_code == 201, response.get_json()
+    number = response.get_json()["ticket"]["number"]
+    ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+    assert ticket.organization_id == "osao"
+    assert ticket.forwarded_at is not None and ticket.due_at is not None
+    due = ticket.due_at
+    rt.clock = lambda: due + timedelta(minutes=1)
+    assert jobs.check_deadlines() == 1
+    session.refresh(ticket)
+    assert ticket.organization_id == "pohjois-pohjanmaa-desk"
+
+
+def test_an_enquiry_routed_to_a_regional_desk_has_no_forward_to_return(api, session) -> None:  # type: ignore[no-untyped-def]
+    ticket = session.execute(select(Ticket).where(Ticket.number == enquiry(api))).scalar_one()
+    assert ticket.organization_id == "pohjois-pohjanmaa-desk"
+    assert ticket.forwarded_at is None
