@@ -11,6 +11,7 @@ the real rq worker runs them.  Nothing is processed by the test itself.
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import re
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from imapclient import IMAPClient
 
 from servicedesk.queueing import MAINTENANCE, RqJobQueue
 from tests.reliability.stack import Stack
@@ -48,21 +50,46 @@ def backlog(url: str) -> tuple[int, int, int]:
     return int(row[0]), int(row[1]), int(row[2])
 
 
-def wait_quiet(url: str, *, timeout: float, still: float = 3.0) -> tuple[int, int, int]:
-    """Wait until the backlog is empty, or has not changed for ``still`` seconds."""
+def unseen_mail(imap: tuple[str, int, str, str]) -> int:
+    """Mails in the desk's inbox that no poller has taken in yet (it marks
+    a mail seen only after its ticket is committed)."""
+    host, port, user, password = imap
+    client = IMAPClient(host, port=port, ssl=False, timeout=30)
+    try:
+        client.login(user, password)
+        client.select_folder("INBOX", readonly=True)
+        return len(client.search(["UNSEEN"]))
+    finally:
+        with contextlib.suppress(Exception):
+            client.logout()
+
+
+def wait_quiet(
+    url: str,
+    *,
+    timeout: float,
+    still: float = 3.0,
+    imap: tuple[str, int, str, str] | None = None,
+) -> tuple[int, int, int]:
+    """Wait until the backlog is empty, or has not changed for ``still``
+    seconds; with ``imap``, mail still unread in the inbox is backlog too."""
+
+    def current() -> tuple[int, int, int, int]:
+        return (*backlog(url), unseen_mail(imap) if imap else 0)
+
     deadline = time.monotonic() + timeout
-    last = backlog(url)
+    last = current()
     since = time.monotonic()
     while time.monotonic() < deadline:
         time.sleep(0.5)
-        now = backlog(url)
-        if now == (0, 0, 0):
-            return now
+        now = current()
+        if now == (0, 0, 0, 0):
+            return now[:3]
         if now != last:
             last, since = now, time.monotonic()
         elif time.monotonic() - since >= still:
-            return now
-    return last
+            return now[:3]
+    return last[:3]
 
 
 def move_time_on(url: str) -> None:
@@ -81,13 +108,21 @@ def move_time_on(url: str) -> None:
         )
 
 
-def settle(url: str, redis_url: str, stack: Stack, *, timeout: float = 90.0) -> None:
-    """Bring every process back, let the desk finish, then sweep as later."""
+def settle(
+    url: str,
+    redis_url: str,
+    stack: Stack,
+    *,
+    timeout: float = 90.0,
+    imap: tuple[str, int, str, str] | None = None,
+) -> None:
+    """Bring every process back, let the desk finish (with ``imap``, until
+    the poller has taken in every mail), then sweep as later."""
     for process in stack.processes.values():
         if not process.is_running:
             process.start()
     stack.wait_healthy()
-    wait_quiet(url, timeout=timeout / 2)
+    wait_quiet(url, timeout=timeout / 2, imap=imap)
     # A worker ends its current job on SIGTERM; what is "sending" after
     # that belongs to a worker that was killed.
     for name, process in stack.processes.items():
@@ -98,10 +133,10 @@ def settle(url: str, redis_url: str, stack: Stack, *, timeout: float = 90.0) -> 
     jobs = RqJobQueue(redis_url)
     jobs.enqueue(MAINTENANCE, "servicedesk.jobs.sweep_intake")
     jobs.enqueue(MAINTENANCE, "servicedesk.jobs.sweep_outbox")
-    wait_quiet(url, timeout=timeout / 2)
+    wait_quiet(url, timeout=timeout / 2, imap=imap)
     # Intake processed by the sweep queued outbox rows of its own.
     jobs.enqueue(MAINTENANCE, "servicedesk.jobs.sweep_outbox")
-    wait_quiet(url, timeout=timeout / 2)
+    wait_quiet(url, timeout=timeout / 2, imap=imap)
 
 
 @dataclass

@@ -71,7 +71,7 @@ def test_sigkill_anywhere_loses_nothing_and_doubles_nothing(desk: Desk) -> None:
         stop.set()
         storm.join(timeout=30)
     sending = time.monotonic() - started
-    settle(desk.database_url, stack.env["SERVICEDESK_REDIS_URL"], stack)
+    settle(desk.database_url, stack.env["SERVICEDESK_REDIS_URL"], stack, imap=desk.imap)
     settling = time.monotonic() - started - sending
     result = tally(desk.database_url, desk.smtp, desk.twilio)
     print(
