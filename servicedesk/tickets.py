@@ -321,6 +321,9 @@ def log_call(
         sender=number if direction == "inbound" else "",
         recipient=number if direction == "outbound" else "",
         body_text=summary,
+        # The agent's own notes of the call: for the staff, never shown to
+        # the contact as if they had written it.
+        is_public=False,
         created_at=now,
     )
     session.add(message)

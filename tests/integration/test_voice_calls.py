@@ -18,7 +18,7 @@ def ticket_number(api) -> str:  # type: ignore[no-untyped-def]
     return str(response.get_json()["ticket"]["number"])
 
 
-def test_an_agent_logs_a_call_back(api, session, ticket_number) -> None:
+def test_an_agent_logs_a_call_back(api, client, session, ticket_number) -> None:
     response = api.post(
         f"/tickets/{ticket_number}/calls",
         json={
@@ -47,6 +47,11 @@ def test_an_agent_logs_a_call_back(api, session, ticket_number) -> None:
     detail = api.get(f"/tickets/{ticket_number}").get_json()
     assert "call_logged" in [event["kind"] for event in detail["events"]]
     assert any(m["channel"] == "phone" for m in detail["messages"])
+    # The agent's notes of the call are for the staff: the contact's status
+    # page does not show them as something the contact wrote.
+    status_page = client.get(f"/status/{ticket.status_token}?lang=fi").get_data(as_text=True)
+    assert "Soittakaa minulle" in status_page
+    assert "kerroin hakuajan" not in status_page
 
 
 def test_an_incoming_call_taken_outside_the_line(api, ticket_number) -> None:
