@@ -173,6 +173,16 @@ def test_lists_show_every_ticket_the_user_may_open(client, rt, session, desks) -
     assert (counts["all"], counts["mine"]) == (len(listed), len(mine))
 
 
+def test_view_counts_match_their_lists(client, rt, session, desks) -> None:
+    user = _sign_in(client, session, "agent")
+    counts = listing.view_counts(session, user, "applicant", rt.now())
+    for kind, path in (("all", ""), ("mine", "mine"), ("unassigned", "unassigned"),
+                       ("overdue", "overdue")):  # fmt: skip
+        listed = numbers(client.get(f"/console/desks/applicants/{path}"))
+        assert counts[kind] == len(listed), kind
+    assert counts["all"] > 0 and counts["overdue"] > 0
+
+
 def test_queue_counts_show_active_tickets(client, session, desks) -> None:
     _sign_in(client, session, "agent")
     home = client.get("/console/").get_data(as_text=True)
