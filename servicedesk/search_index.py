@@ -4,14 +4,16 @@ decides what to look for; this module only speaks SQL.
 
 How the index is kept up to date (made by migration 0004):
 
-- PostgreSQL: GIN *expression* indexes over ``sd_search_document(subject,
-  body_text)`` on messages and ``sd_search_title(subject)`` on tickets
-  (IMMUTABLE SQL functions: the Finnish stemmed and the ``simple`` words
-  together).  No stored column and no trigger: the database maintains an
-  expression index on every write, whichever path wrote it (intake
-  ``apply``, replies, notes, merges, anonymisation, plain SQL), so it
-  cannot go stale.  A query must use exactly those expressions to reach
-  the index, which is why they are built here and nowhere else.  Each word
+- PostgreSQL: GIN indexes over stored generated columns (0008):
+  ``messages.search_vector`` = ``sd_search_document(subject, body_text)``
+  and ``tickets.search_title`` = ``sd_search_title(subject)`` (IMMUTABLE
+  SQL functions of 0004: the Finnish stemmed and the ``simple`` words
+  together).  No trigger: the database computes the columns on every
+  write, whichever path wrote it (intake ``apply``, replies, notes,
+  merges, anonymisation, plain SQL), so they cannot go stale; stored, the
+  vector is not recomputed for every row a newest-first walk passes.  The
+  columns are not in the models (SQLite has none); the queries name them
+  here and nowhere else.  Each word
   matches its Finnish stem (``plainto_tsquery('finnish')``) or anything it
   begins (``to_tsquery('simple', 'word':*)``); phrases use
   ``phraseto_tsquery``.  Swedish and English are not stemmed: the prefix
@@ -34,8 +36,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, Float, Select, column, func, select, table, text
-from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
 
 from servicedesk.models import Message, Ticket
@@ -45,6 +57,8 @@ MARK_END = "\ue001"
 SQLITE_TABLES = ("message_search", "ticket_search")
 FTS5_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
 POSTGRES_INDEXES = ("ix_messages_search", "ix_tickets_search")
+MESSAGE_VECTOR = "search_vector"  # generated columns (0008), not in the models
+TITLE_VECTOR = "search_title"
 SNIPPET_WORDS = 24
 REBUILD = (
     "INSERT INTO message_search(message_search) VALUES ('rebuild')",
@@ -72,6 +86,8 @@ def include_name(name: str | None, type_: str, _parents: Any = None) -> bool:
         return not any(name == t or name in {t + s for s in FTS5_SHADOWS} for t in SQLITE_TABLES)
     if type_ == "index":
         return name not in POSTGRES_INDEXES
+    if type_ == "column":
+        return name not in {MESSAGE_VECTOR, TITLE_VECTOR}
     return True
 
 
@@ -124,11 +140,14 @@ def _positive(terms: Sequence[Term]) -> list[Term]:
 
 
 def message_document() -> ColumnElement[Any]:
-    return func.sd_search_document(Message.subject, Message.body_text)
+    """``messages.search_vector``: sd_search_document(subject, body_text),
+    stored (0008), under the GIN index."""
+    return literal_column(f"{Message.__tablename__}.{MESSAGE_VECTOR}", type_=TSVECTOR)
 
 
 def title_document() -> ColumnElement[Any]:
-    return func.sd_search_title(Ticket.subject)
+    """``tickets.search_title``: sd_search_title(subject), stored (0008)."""
+    return literal_column(f"{Ticket.__tablename__}.{TITLE_VECTOR}", type_=TSVECTOR)
 
 
 def _tsquery_of(term: Term) -> ColumnElement[Any]:
