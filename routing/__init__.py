@@ -7,6 +7,8 @@ Pure: the standard library only, the directory and the time passed in.
   directory once (records in ``routing.records``).
 - ``decide(request, directory, now) -> RoutingDecision`` routes one
   enquiry, with ordered ``Reason`` sentences; total and deterministic.
+  Each reason also has a code (``CODES``) and the values that fill it,
+  for a console that explains in another language.
 - ``choose_assignee(queue_id, topic, language, candidates) -> AssigneeChoice``
   picks a person within a queue.
 - ``OpeningHours``, ``is_open``, ``add_business_hours`` and
@@ -16,12 +18,13 @@ Modules: ``vocabulary`` (the enums), ``records`` (directory values),
 ``directory`` (indexes), ``declension`` and ``lexicon`` (names in every
 form), ``text`` and ``reading`` (one pass over an enquiry), ``language``,
 ``topic``, ``place``, ``chain`` (rules and the default chain),
-``decision``, ``assignment``, ``hours``.
+``decision``, ``codes`` (the codes of reasons), ``assignment``, ``hours``.
 """
 
 from __future__ import annotations
 
 from routing.assignment import AssigneeChoice, Candidate, choose_assignee
+from routing.codes import CLAUSES, CODES
 from routing.decision import Reason, RoutingDecision, RoutingRequest, decide
 from routing.directory import Directory, build_directory
 from routing.hours import (
@@ -55,6 +58,8 @@ from routing.vocabulary import (
 )
 
 __all__ = [
+    "CLAUSES",
+    "CODES",
     "DEFAULT_OPENING_HOURS",
     "LANGUAGES",
     "TOPICS",

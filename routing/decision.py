@@ -21,7 +21,7 @@ from routing.place import locate, name_institution
 from routing.reading import read
 from routing.records import Organization
 from routing.topic import TopicEvidence, is_urgent, score_topics
-from routing.vocabulary import Audience, Language, Note, Priority, Step, Topic
+from routing.vocabulary import Audience, Language, Note, Params, Priority, Step, Topic
 
 # Enum members as module constants: attribute access on an enum class costs
 # about ten times a global lookup in Python 3.11, and this is the hot path.
@@ -59,10 +59,22 @@ class RoutingRequest:
 @dataclass(frozen=True, slots=True)
 class Reason:
     """One English sentence of the explanation; ``step`` is a ``Step`` value
-    ("language", "topic", "place", "region", "rule", "chain"...)."""
+    ("language", "topic", "place", "region", "rule", "chain"...).
+
+    ``code`` (one of ``routing.codes.CODES``) and ``params`` say the same
+    without words, for an interface that speaks another language: the
+    sentence ``code`` names, filled with ``params``.  Values are strings
+    (topics, languages, audiences and priorities as their ``StrEnum``
+    members, which are strings: ``.value`` costs time on this hot path).
+    A param named in ``routing.codes.CLAUSES`` holds codes instead of a
+    value: ``how`` and ``why`` a part of the sentence, ``before`` and
+    ``after`` whole sentences around it (``after`` may hold several,
+    separated by spaces), all filled from the same ``params``."""
 
     step: str
     text: str
+    code: str = ""
+    params: Params = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +100,30 @@ class RoutingDecision:
 def _audience(value: str, notes: list[Note]) -> Audience:
     audience = _AUDIENCES.get((value or "").strip().lower())
     if audience is _STAFF:
-        notes.append((_INPUT, "Audience staff: the enquiry came to the staff desk."))
+        notes.append(
+            (
+                _INPUT,
+                "input.audience_staff",
+                (),
+                "Audience staff: the enquiry came to the staff desk.",
+            )
+        )
         return audience
     if audience is _APPLICANT:
-        notes.append((_INPUT, "Audience applicant: the enquiry came to the applicant desk."))
+        notes.append(
+            (
+                _INPUT,
+                "input.audience_applicant",
+                (),
+                "Audience applicant: the enquiry came to the applicant desk.",
+            )
+        )
         return audience
     notes.append(
         (
             _INPUT,
+            "input.audience_unknown",
+            (("audience", value),),
             f"Audience '{value}' is neither applicant nor staff; the enquiry is "
             "treated as an applicant's.",
         )
@@ -109,11 +137,26 @@ def _topic(
     if hint:
         given = _TOPICS.get(hint.strip().lower())
         if given is not None:
-            notes.append((_TOPIC, f"Topic {given!s}: given with the enquiry."))
+            notes.append(
+                (
+                    _TOPIC,
+                    "topic.given",
+                    (("topic", given),),
+                    f"Topic {given!s}: given with the enquiry.",
+                )
+            )
             return given
     lead = f"The topic '{hint}' given with the enquiry is not a known topic. " if hint else ""
+    before: Params = (("before", "topic.hint_unknown"), ("hint", hint)) if hint else ()
     if not evidence.scores:
-        notes.append((_TOPIC, f"{lead}Topic other: no topic keywords in the text."))
+        notes.append(
+            (
+                _TOPIC,
+                "topic.no_keywords",
+                before,
+                f"{lead}Topic other: no topic keywords in the text.",
+            )
+        )
         return _OTHER
     best = evidence.scores[0]
     shown = ", ".join(
@@ -121,14 +164,27 @@ def _topic(
         for word, stem in evidence.words_of(best)[:5]
     )
     text = f"{lead}Topic {best.topic!s} (score {best.score:g}): {shown}."
+    params: Params = (
+        ("topic", best.topic),
+        ("score", f"{best.score:g}"),
+        ("words", shown),
+        *before,
+    )
+    after = []
     if len(evidence.scores) > 1:
         runner = evidence.scores[1]
-        tie = " (a tie, broken by the fixed topic order)" if runner.score == best.score else ""
+        tied = runner.score == best.score
+        tie = " (a tie, broken by the fixed topic order)" if tied else ""
         text += f" Next: {runner.topic!s} (score {runner.score:g}){tie}."
+        after.append("topic.next_tied" if tied else "topic.next")
+        params += (("next_topic", runner.topic), ("next_score", f"{runner.score:g}"))
     if evidence.technical:
         factor = "double for staff" if audience is _STAFF else "half for applicants"
         text += f" Technical words count {factor}."
-    notes.append((_TOPIC, text))
+        after.append("topic.technical_staff" if audience is _STAFF else "topic.technical_applicant")
+    if after:
+        params += (("after", " ".join(after)),)
+    notes.append((_TOPIC, "topic.scored", params, text))
     return best.topic
 
 
@@ -144,6 +200,8 @@ def _own_organization(
             notes.append(
                 (
                     _INSTITUTION,
+                    "institution.own_registered",
+                    (("organisation", org.name.fi), ("organisation_id", org.id)),
                     f"Sender's institution {org.name.fi} ({org.id}): a registered staff contact.",
                 )
             )
@@ -151,6 +209,8 @@ def _own_organization(
         notes.append(
             (
                 _INSTITUTION,
+                "institution.own_inactive",
+                (("organisation_id", staff_organization),),
                 f"The staff contact's organisation '{staff_organization}' is "
                 "not active in the directory.",
             )
@@ -161,6 +221,8 @@ def _own_organization(
         notes.append(
             (
                 _INSTITUTION,
+                "institution.own_by_domain",
+                (("organisation", org.name.fi), ("organisation_id", org.id), ("domain", domain)),
                 f"Sender's institution {org.name.fi} ({org.id}): known by the "
                 f"e-mail domain {domain}.",
             )
@@ -171,6 +233,8 @@ def _own_organization(
         notes.append(
             (
                 _INSTITUTION,
+                "institution.domain_unknown",
+                (("domain", domain),),
                 f"The sender's e-mail domain {domain} belongs to no institution in the directory.",
             )
         )
@@ -188,6 +252,8 @@ def decide(request: RoutingRequest, directory: Directory, now: datetime) -> Rout
         notes.append(
             (
                 _INPUT,
+                "input.identity_codes_ignored",
+                (("count", str(reading.identity_codes)),),
                 f"{reading.identity_codes} personal identity code(s) in the text were ignored.",
             )
         )
@@ -196,7 +262,7 @@ def decide(request: RoutingRequest, directory: Directory, now: datetime) -> Rout
     for lang, count in evidence.votes.items():
         votes[lang] += count
     language = choose_language(request.language, votes, reading.joined)
-    notes.append((_LANGUAGE, language.explanation))
+    notes.append((_LANGUAGE, language.code, language.params, language.explanation))
     topic = _topic(request.topic, evidence, audience, notes)
 
     institution = name_institution(request.institution, reading, directory, notes)
@@ -205,6 +271,7 @@ def decide(request: RoutingRequest, directory: Directory, now: datetime) -> Rout
         own = _own_organization(request.staff_organization, request.sender_email, directory, notes)
     fallback = own if audience is _STAFF else institution
     role = "the sender's institution" if audience is _STAFF else "the named institution"
+    role_code = "region.of_own_institution" if audience is _STAFF else "region.of_named_institution"
     municipality, region = locate(
         request.region,
         request.municipality,
@@ -212,6 +279,7 @@ def decide(request: RoutingRequest, directory: Directory, now: datetime) -> Rout
         request.previous_region,
         fallback,
         role,
+        role_code,
         reading,
         directory,
         notes,
@@ -237,14 +305,28 @@ def decide(request: RoutingRequest, directory: Directory, now: datetime) -> Rout
     priority = _NORMAL
     if target.rule is not None and target.rule.priority is not None:
         priority = target.rule.priority
-        notes.append((_PRIORITY, f"Priority {priority!s}: set by rule {target.rule.id}."))
+        notes.append(
+            (
+                _PRIORITY,
+                "priority.by_rule",
+                (("priority", priority), ("rule", target.rule.id)),
+                f"Priority {priority!s}: set by rule {target.rule.id}.",
+            )
+        )
     else:
         urgent = is_urgent(reading.joined)
         if urgent:
             priority = _HIGH
-            notes.append((_PRIORITY, f"Priority high: the text says '{urgent}'."))
+            notes.append(
+                (
+                    _PRIORITY,
+                    "priority.urgent",
+                    (("words", urgent),),
+                    f"Priority high: the text says '{urgent}'.",
+                )
+            )
         else:
-            notes.append((_PRIORITY, "Priority normal."))
+            notes.append((_PRIORITY, "priority.normal", (), "Priority normal."))
     return RoutingDecision(
         queue_id=queue.id if queue else None,
         organization_id=queue.organization if queue else None,
@@ -254,7 +336,7 @@ def decide(request: RoutingRequest, directory: Directory, now: datetime) -> Rout
         language=language.language,
         priority=priority,
         rule_id=target.rule.id if target.rule else None,
-        reasons=tuple([Reason(step, text) for step, text in notes]),
+        reasons=tuple([Reason(step, text, code, params) for step, code, params, text in notes]),
         audience=audience,
         institution_id=institution.id if institution else None,
     )

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from routing.vocabulary import Language
+from routing.vocabulary import Language, Params
 
 _NAMES: dict[str, Language] = {
     "fi": Language.FI,
@@ -47,6 +47,8 @@ _FINNISH_LETTERS = re.compile(r"(?:aa|ää|uu|yy|ii|oo|öö|ei|äi|ui)\w*(?:a|ä
 class LanguageChoice:
     language: Language
     explanation: str
+    code: str
+    params: Params
 
 
 def parse_language(hint: str | None) -> Language | None:
@@ -65,8 +67,14 @@ def choose_language(hint: str | None, votes: Mapping[Language, int], joined: str
     enquiry's lower-case words joined by spaces."""
     given = parse_language(hint)
     if given is not None:
-        return LanguageChoice(given, f"Language {given!s}: given with the enquiry ('{hint}').")
+        return LanguageChoice(
+            given,
+            f"Language {given!s}: given with the enquiry ('{hint}').",
+            "language.given",
+            (("language", given), ("hint", hint or "")),
+        )
     ignored = f"The language hint '{hint}' is not fi, sv or en and was ignored. " if hint else ""
+    lead: Params = (("before", "language.hint_ignored"), ("hint", hint)) if hint else ()
     fi, sv, en = votes[_FI], votes[_SV], votes[_EN]
     if fi or sv or en:
         best = _FI if fi >= sv and fi >= en else _SV if sv >= en else _EN
@@ -74,16 +82,26 @@ def choose_language(hint: str | None, votes: Mapping[Language, int], joined: str
             best,
             f"{ignored}Language {best!s}: the most words typical of it in the text "
             f"(fi {fi}, sv {sv}, en {en}).",
+            "language.counted",
+            (("language", best), ("fi", str(fi)), ("sv", str(sv)), ("en", str(en)), *lead),
         )
     if "å" in joined:
         return LanguageChoice(
-            _SV, f"{ignored}Language sv: no common words, but the letter å is Swedish."
+            _SV,
+            f"{ignored}Language sv: no common words, but the letter å is Swedish.",
+            "language.swedish_letter",
+            lead,
         )
     if _FINNISH_ENDINGS.search(joined) or _FINNISH_LETTERS.search(joined):
         return LanguageChoice(
             _FI,
             f"{ignored}Language fi: no common words, but Finnish endings or vowels in the text.",
+            "language.finnish_forms",
+            lead,
         )
     return LanguageChoice(
-        _FI, f"{ignored}Language fi: the text gives no evidence, so Finnish is assumed."
+        _FI,
+        f"{ignored}Language fi: the text gives no evidence, so Finnish is assumed.",
+        "language.assumed",
+        lead,
     )

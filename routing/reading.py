@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from routing.declension import Case
 from routing.lexicon import Caution, Lexicon, MentionKind, Phrase, Term
 from routing.text import postcodes, scrub, words, written_words
-from routing.vocabulary import Language
+from routing.vocabulary import Language, Note, Step
 
 # Words before a name that show it is a place ("i Salo", "from Salo").
 PREPOSITIONS = frozenset({"i", "från", "till", "in", "from", "to", "at", "near", "around"})
@@ -28,6 +28,7 @@ _JOINERS = (":", "'", "’")
 _NONE, _PERSON = Caution.NONE, Caution.PERSON_NAME
 _MUNICIPALITY = MentionKind.MUNICIPALITY
 _FI, _SV, _EN = Language.FI, Language.SV, Language.EN
+_PLACE = Step.PLACE.value
 
 
 # Made for every decision: slotted but not frozen, because creating a frozen
@@ -50,7 +51,7 @@ class Reading:
     joined: str  # its lower-case words joined by single spaces, space at both ends
     mentions: tuple[Mention, ...]
     votes: Mapping[Language, int]
-    passed_over: tuple[str, ...]  # names not taken, each with the reason
+    passed_over: tuple[Note, ...]  # names not taken, each with the reason
     identity_codes: int
 
 
@@ -138,7 +139,7 @@ def read(subject: str, body: str, lexicon: Lexicon, postcode_map: Mapping[str, s
                 terms[index] = _lookup(lexicon, low)
     votes = {_FI: 0, _SV: 0, _EN: 0}
     mentions: list[Mention] = []
-    passed_over: list[str] = []
+    passed_over: list[Note] = []
     written = _Written(text, lowered, lows)
     skip_to = 0
     # Only the words the lexicon knows; filter() walks the rest in C.
@@ -212,11 +213,15 @@ def _postcode_mentions(text: str, postcode_map: Mapping[str, str]) -> list[Menti
     return found
 
 
-def _why_not(phrase: Phrase, written: str) -> str:
+def _why_not(phrase: Phrase, written: str) -> Note:
     if phrase.caution is _PERSON:
+        code = "place.passed_over_name"
         why = "it is also a first name or a company and was not in a place form"
     elif not written[:1].isupper() or written.isupper():
+        code = "place.passed_over_lower_case"
         why = "it is also an ordinary word and was not written with a capital letter"
     else:
+        code = "place.passed_over_sentence_start"
         why = "it is also an ordinary word and stood at the start of a sentence"
-    return f"'{written}' was not taken as {phrase.label}: {why}."
+    params = (("written", written), ("name", phrase.label))
+    return (_PLACE, code, params, f"'{written}' was not taken as {phrase.label}: {why}.")

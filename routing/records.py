@@ -88,10 +88,13 @@ class Condition:
     values: frozenset[str]
     # "region 01 or 02", made once: reasons quote it for every enquiry.
     text: str = field(init=False, repr=False, compare=False)
+    # "region=01|02", the same without English words, for a reason's params.
+    formula: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        text = f"{self.key!s} {' or '.join(sorted(self.values))}"
-        object.__setattr__(self, "text", text)
+        values = sorted(self.values)
+        object.__setattr__(self, "text", f"{self.key!s} {' or '.join(values)}")
+        object.__setattr__(self, "formula", f"{self.key!s}={'|'.join(values)}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,5 +97,9 @@ class Step(StrEnum):
     ASSIGNMENT = "assignment"
 
 
-# A reason before it becomes a ``Reason``: which step, and the sentence.
-Note = tuple[str, str]
+# The values that fill a reason's sentence, by name, in order.
+Params = tuple[tuple[str, str], ...]
+
+# A reason before it becomes a ``Reason``: which step, its code (one of
+# ``routing.codes.CODES``), the values that fill it, and the English sentence.
+Note = tuple[str, str, Params, str]

@@ -197,7 +197,10 @@ def redact_ticket(
     ticket.subject = ""
     ticket.municipality_code = None
     ticket.contact_id = None
-    ticket.routing = {k: v for k, v in (ticket.routing or {}).items() if k != "reasons"}
+    # The details hold the same words as the reasons (names, places, hints).
+    ticket.routing = {
+        k: v for k, v in (ticket.routing or {}).items() if k not in ("reasons", "details")
+    }
     session.add(
         TicketRedaction(ticket_id=ticket.id, reason=reason, summary=dict(counts), redacted_at=now)
     )

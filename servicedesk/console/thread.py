@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from channels.email.quote import split_quoted
 from servicedesk import access
 from servicedesk import tickets as ticket_ops
+from servicedesk.console.reasons import reason_texts
 from servicedesk.models import (
     Attachment,
     AuditEvent,
@@ -248,7 +249,7 @@ def build(session: Session, ticket: Ticket, user: User, now: datetime) -> Ticket
         other_tickets=others,
         related=_related(session, ticket, user),
         events=ticket_ops.events(session, ticket.id),
-        reasons=[str(r) for r in (ticket.routing or {}).get("reasons", [])],
+        reasons=reason_texts(ticket.routing),
         is_active=active,
         is_overdue=bool(active and ticket.due_at is not None and ticket.due_at < now),
         orphan_calls=orphans,

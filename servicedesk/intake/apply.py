@@ -117,6 +117,8 @@ def _new_ticket(
             "rule": decision.rule_id,
             "reasons": [r.text for r in decision.reasons],
             "steps": [r.step for r in decision.reasons],
+            # For the console to say the reasons in the agent's language.
+            "details": [{"code": r.code, "params": dict(r.params)} for r in decision.reasons],
         }
         ticket.assignee_id = env.assignee_id
         if decision.queue_id:
