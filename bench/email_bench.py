@@ -145,7 +145,12 @@ def count_tickets(url: str) -> int:
 
 
 def run(
-    label: str, url: str, server: DovecotServer, mails: list[bytes], folder: Path
+    label: str,
+    url: str,
+    server: DovecotServer,
+    mails: list[bytes],
+    folder: Path,
+    extra_env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     prepare(url)
     append_seconds = refill(server, mails)
@@ -161,6 +166,7 @@ def run(
         "SERVICEDESK_IMAP_PASSWORD": PASSWORD,
         "SERVICEDESK_IMAP_SSL": "0",
         "SERVICEDESK_LOG_LEVEL": "ERROR",
+        **(extra_env or {}),
     }
     polls = 0
     started = time.perf_counter()

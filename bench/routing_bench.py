@@ -12,7 +12,6 @@ the usual way to filter out noise from other processes.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
 import sys
@@ -23,6 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from common import write_result  # noqa: E402
 
 from routing import Directory, RoutingRequest, decide  # noqa: E402
 from servicedesk.directory_source import load_regions, read_directory  # noqa: E402
@@ -178,9 +179,7 @@ def main() -> None:
         "machine": platform.machine(),
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    out = ROOT / "bench" / "results" / "routing.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    out = write_result("routing", result)
     print(f"routing decisions per second (one core, CPU time): {result['decisions_per_second']:,}")
     print(f"  median of {args.rounds} rounds: {result['decisions_per_second_median']:,}")
     print(f"  wall clock, best round: {result['decisions_per_wall_second']:,}")
@@ -197,7 +196,7 @@ def main() -> None:
     print(
         f"reference loop: {result['reference_loop_microseconds']} µs (about 7 µs on a 2023 laptop)"
     )
-    print(f"written to {out.relative_to(ROOT)}")
+    print(f"written to {out}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,91 @@
+"""What the benchmark scripts share: paths, the PostgreSQL server and Redis
+they may use, fresh databases, and writing results.
+
+The benchmarks use their own databases on the PostgreSQL server of
+``--postgres`` (default ``postgresql://postgres@127.0.0.1:5432``), named
+``sd_bench_*``, and Redis database 8 of ``--redis`` (default
+``redis://127.0.0.1:6379``): nothing another process or a test uses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+WORK = ROOT / "bench" / ".work"
+# ``bench/run.py --quick`` points this elsewhere, so a smoke run never
+# overwrites the figures the README quotes.
+RESULTS = Path(os.environ.get("BENCH_RESULTS", ROOT / "bench" / "results"))
+DEFAULT_POSTGRES = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+DEFAULT_REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/8")
+
+
+def database_url(server: str, name: str, *, driver: str = "postgresql+psycopg") -> str:
+    base = server.rstrip("/").split("://", 1)[1]
+    return f"{driver}://{base}/{name}"
+
+
+def recreate_database(server: str, name: str) -> str:
+    """Drop and create database ``name``; its SQLAlchemy URL."""
+    import psycopg
+
+    with psycopg.connect(
+        database_url(server, "postgres", driver="postgresql"), autocommit=True
+    ) as c:
+        c.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            (name,),
+        )
+        c.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        c.execute(f'CREATE DATABASE "{name}"')
+    return database_url(server, name)
+
+
+def database_exists(server: str, name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(
+        database_url(server, "postgres", driver="postgresql"), autocommit=True
+    ) as c:
+        row = c.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return row is not None
+
+
+def flush_redis(url: str) -> None:
+    from redis import Redis
+
+    Redis.from_url(url).flushdb()
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def write_result(name: str, data: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def read_result(name: str) -> dict[str, Any] | None:
+    path = RESULTS / f"{name}.json"
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data

@@ -1,0 +1,1 @@
+"""The django-helpdesk baseline of the benchmarks (see baseline.py)."""
