@@ -155,11 +155,15 @@ def test_unknown_caller_says_the_municipality_and_the_regional_desk_answers(
 
 
 @pytest.mark.parametrize(
-    ("key", "line"),
-    [("1", "Puhelu 10.3. klo 12.00"), ("2", "Samtal 10.3. kl. 12.00"), ("3", "Phone call on")],
+    ("key", "line", "heading"),
+    [
+        ("1", "Puhelu 10.3. klo 12.00", "Soitit"),
+        ("2", "Samtal 10.3. kl. 12.00", "Du ringde"),
+        ("3", "Phone call on", "You called"),
+    ],
 )
 def test_the_status_page_of_a_call_shows_that_it_happened_and_nothing_internal(
-    twilio, client, session, at, key, line
+    twilio, client, session, at, key, line, heading
 ) -> None:
     call = Call(twilio)
     ask = gather(call.post(gather(call.start()).get("action"), Digits=key))
@@ -167,9 +171,10 @@ def test_the_status_page_of_a_call_shows_that_it_happened_and_nothing_internal(
     call.post(dial.get("action"), DialCallStatus="completed", DialCallDuration="95")
     ticket = call_ticket(session)
 
-    page = client.get(f"/status/{ticket.status_token}").get_data(as_text=True)
+    lang = {"1": "fi", "2": "sv", "3": "en"}[key]
+    page = client.get(f"/status/{ticket.status_token}?lang={lang}").get_data(as_text=True)
 
-    assert line in page
+    assert line in page and heading in page
     for internal in (OULU_DESK, "answered by", "hakeutumisneuvonta (", "Oulu", CALLER):
         assert internal not in page
     summary = session.execute(
