@@ -57,7 +57,7 @@ def desk_callbacks(slug: str) -> Any:
         queue=queue,
         queues=queues,
         counts=listing.open_counts(session, ids),
-        views=listing.view_counts(session, user, audience, now, ids),
+        views=listing.view_counts(session, user, audience, now),
         entries=shown,
         per_queue={q.id: sum(1 for e in entries if e.queue_id == q.id) for q in queues},
         total=len(entries),

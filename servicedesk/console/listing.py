@@ -261,12 +261,8 @@ def open_counts(session: Session, queue_ids: Sequence[str]) -> dict[str, int]:
     return {queue_id: count for queue_id, count in rows if queue_id is not None}
 
 
-def view_counts(
-    session: Session, user: User, audience: str, now: datetime, queue_ids: Sequence[str] = ()
-) -> dict[str, int]:
-    """Active tickets in the desk's own views (mine, unassigned, overdue, all).
-    ``queue_ids`` is ignored (visibility is ``access.visible`` alone); it
-    stays until the callers stop passing it."""
+def view_counts(session: Session, user: User, audience: str, now: datetime) -> dict[str, int]:
+    """Active tickets in the desk's own views (mine, unassigned, overdue, all)."""
     # One pass over the desk's active tickets, not one per view: each view
     # is the "all" scope narrowed by one more condition (``_scope``).
     every = func.count(Ticket.id)
