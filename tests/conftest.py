@@ -6,11 +6,13 @@ is rolled back (SAVEPOINTs stand in for the code's own commits)."""
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from servicedesk import runtime as runtime_module
@@ -69,6 +71,25 @@ def engine(
     prepare_database(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def scratch_postgres() -> Iterator[Engine]:
+    """An empty PostgreSQL database of the test's own (for migrations run
+    from the start), dropped afterwards."""
+    url = require("TEST_DATABASE_URL", postgres_url())
+    name = f"sd_scratch_{secrets.token_hex(4)}"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(make_url(url).set(database=name).render_as_string(hide_password=False))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}"'))
+        admin.dispose()
 
 
 @pytest.fixture

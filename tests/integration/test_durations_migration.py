@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import secrets
 import warnings
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from servicedesk import directory_store, report_durations, schema, search_index
@@ -25,7 +22,6 @@ from servicedesk.db import make_engine
 from servicedesk.models import AuditEvent, Base, Message, Ticket
 from servicedesk.models.durations import backfill
 from servicedesk.report_time import ReportFilter
-from tests.conftest import postgres_url, require
 from tests.integration.issue7_kit import at
 
 DIRECTORY = Path(__file__).resolve().parents[2] / "config" / "directory"
@@ -193,23 +189,6 @@ def test_round_trip_on_sqlite(tmp_path) -> None:
         check_round_trip(engine)
     finally:
         engine.dispose()
-
-
-@pytest.fixture
-def scratch_postgres() -> Iterator[Engine]:
-    url = require("TEST_DATABASE_URL", postgres_url())
-    name = f"sd_durations_{secrets.token_hex(4)}"
-    admin = make_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(make_url(url).set(database=name).render_as_string(hide_password=False))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}"'))
-        admin.dispose()
 
 
 def test_round_trip_on_postgresql(scratch_postgres: Engine) -> None:

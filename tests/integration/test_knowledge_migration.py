@@ -4,20 +4,17 @@ schema the models describe."""
 
 from __future__ import annotations
 
-import secrets
 import warnings
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, inspect
 
 from servicedesk import schema
 from servicedesk.db import make_engine
 from servicedesk.models import Base
 from servicedesk.search_index import include_name
-from tests.conftest import postgres_url, require
 
 NEW_TABLES = {
     "announcements",
@@ -61,19 +58,7 @@ def test_round_trip_on_sqlite(tmp_path) -> None:
     engine.dispose()
 
 
-def test_round_trip_on_postgresql() -> None:
-    url = require("TEST_DATABASE_URL", postgres_url())
-    name = f"sd_migrate_{secrets.token_hex(4)}"
-    admin = make_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(make_url(url).set(database=name).render_as_string(hide_password=False))
-    try:
-        check_round_trip(engine)
-        indexes = {i["name"] for i in inspect(engine).get_indexes("kb_article_texts")}
-        assert {"ix_kb_article_texts_fts_fi", "ix_kb_article_texts_fts_simple"} <= indexes
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}"'))
-        admin.dispose()
+def test_round_trip_on_postgresql(scratch_postgres: Engine) -> None:
+    check_round_trip(scratch_postgres)
+    indexes = {i["name"] for i in inspect(scratch_postgres).get_indexes("kb_article_texts")}
+    assert {"ix_kb_article_texts_fts_fi", "ix_kb_article_texts_fts_simple"} <= indexes

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import secrets
 import warnings
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -15,13 +14,11 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from servicedesk import schema, search, search_index
 from servicedesk.db import make_engine
 from servicedesk.models import Base, Message, Ticket, User
-from tests.conftest import postgres_url, require
 from tests.integration.console_kit import make_ticket
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -116,23 +113,6 @@ def test_round_trip_on_sqlite(tmp_path) -> None:
         check_round_trip(engine)
     finally:
         engine.dispose()
-
-
-@pytest.fixture
-def scratch_postgres() -> Iterator[Engine]:
-    url = require("TEST_DATABASE_URL", postgres_url())
-    name = f"sd_search_{secrets.token_hex(4)}"
-    admin = make_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(make_url(url).set(database=name).render_as_string(hide_password=False))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}"'))
-        admin.dispose()
 
 
 def test_round_trip_on_postgresql(scratch_postgres: Engine) -> None:
