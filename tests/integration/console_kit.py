@@ -116,24 +116,34 @@ def make_ticket(
     )
     session.add(ticket)
     session.flush()
-    address = ""
-    if contact is not None:
-        address = next((i.value for i in contact.identities), "")
-    session.add(
-        Message(
-            ticket_id=ticket.id,
-            direction="inbound",
-            channel=channel,
-            author_contact_id=contact.id if contact else None,
-            sender=address,
-            sender_name=contact.name if contact else "",
-            subject=subject,
-            body_text=body,
-            created_at=created,
-        )
-    )
-    session.flush()
+    add_first_message(session, ticket, contact, channel, subject, body, created)
     return ticket
+
+
+def add_first_message(
+    session: Session,
+    ticket: Ticket,
+    contact: Contact | None,
+    channel: str,
+    subject: str,
+    body: str,
+    created: datetime,
+) -> Message:
+    """The contact's opening message of a ticket made directly in a test."""
+    message = Message(
+        ticket_id=ticket.id,
+        direction="inbound",
+        channel=channel,
+        author_contact_id=contact.id if contact else None,
+        sender=next((i.value for i in contact.identities), "") if contact else "",
+        sender_name=contact.name if contact else "",
+        subject=subject,
+        body_text=body,
+        created_at=created,
+    )
+    session.add(message)
+    session.flush()
+    return message
 
 
 def csrf_of(html: str) -> str:

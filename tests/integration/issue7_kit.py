@@ -11,8 +11,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from servicedesk.models import Contact, ContactIdentity, Message, Ticket, User
+from servicedesk.models import Contact, ContactIdentity, Ticket, User
 from servicedesk.numbering import next_number
+from tests.integration.console_kit import add_first_message
 
 
 def at(text: str) -> datetime:
@@ -104,21 +105,5 @@ def make_ticket(
     )
     session.add(ticket)
     session.flush()
-    sender = ""
-    if contact is not None:
-        sender = next((i.value for i in contact.identities), "")
-    session.add(
-        Message(
-            ticket_id=ticket.id,
-            direction="inbound",
-            channel=channel,
-            author_contact_id=contact.id if contact else None,
-            sender=sender,
-            sender_name=contact.name if contact else "",
-            subject=subject,
-            body_text=body,
-            created_at=created,
-        )
-    )
-    session.flush()
+    add_first_message(session, ticket, contact, channel, subject, body, created)
     return ticket
