@@ -4,7 +4,9 @@
   inactive or locked account), and an argon2 check even for an unknown
   address, so neither the words nor the timing tell whether it exists.
 - Five failures lock the account for fifteen minutes (``failed_logins``,
-  ``locked_until``); POST /login is also rate-limited per IP address.
+  ``locked_until``); failed attempts are also rate-limited per IP address
+  (password spraying over many accounts).  A successful sign-in does not
+  count: a whole office behind one address signs in at nine.
 - Signing in clears the session first (no fixation) and stores the user id
   with ``session_version``; changing the password or "sign out everywhere"
   bumps the version, which ends every other session.
@@ -42,6 +44,12 @@ DEFAULT_LOGIN_LIMIT = "20 per minute;200 per hour"
 
 def login_limit() -> str:
     return str(current_app.config.get("CONSOLE_LOGIN_LIMIT", DEFAULT_LOGIN_LIMIT))
+
+
+def failed(response: Any) -> bool:
+    """Whether an attempt counts towards the limit: every answer but the
+    redirect of a success (a refusal, a bad form, a wrong password)."""
+    return bool(response.status_code != 302)
 
 
 @lru_cache(maxsize=1)
@@ -103,7 +111,7 @@ def _start_session(user: User) -> None:
 
 
 @console.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"], deduct_when=failed)
 def login() -> Any:
     form = LoginForm()
     if request.method == "GET":
@@ -136,7 +144,7 @@ def logout() -> Any:
 
 
 @console.route("/console/password", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"], deduct_when=failed)
 def password() -> Any:
     form = PasswordForm()
     if request.method == "GET":

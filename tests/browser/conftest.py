@@ -129,10 +129,6 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
             sms=sms,
         )
         app = create_app(settings, runtime)
-        # Every browser test signs in from 127.0.0.1: the whole lane is more
-        # than the 20 sign-ins a minute one address may make.  The limit
-        # itself is tested in tests/security/test_login.py.
-        app.config["CONSOLE_LOGIN_LIMIT"] = "600 per minute"
         server = make_server("127.0.0.1", port, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
         thread.start()

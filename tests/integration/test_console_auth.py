@@ -127,6 +127,22 @@ def test_login_is_rate_limited_per_address(app, client, agent) -> None:
     assert client.get("/login").status_code == 200  # only POST is limited
 
 
+def test_an_office_behind_one_address_signs_in_together(app, client, session) -> None:  # type: ignore[no-untyped-def]
+    """Successful sign-ins do not count towards the per-address limit: a
+    desk of agents behind one NAT address starts the day together; a
+    failure after them is still counted and limited."""
+    app.config["CONSOLE_LOGIN_LIMIT"] = "3 per minute"
+    agents = [make_user(session, "agent", email=f"office{n}@console.test") for n in range(6)]
+    session.commit()
+    for agent in agents:
+        assert sign_in(client, agent).status_code == 302
+        client.post(
+            "/logout", data={"csrf_token": csrf_of(client.get("/console/").get_data(as_text=True))}
+        )
+    codes = [sign_in(client, f"nobody{i}@console.test").status_code for i in range(4)]
+    assert codes == [401, 401, 401, 429]
+
+
 @pytest.mark.parametrize(
     "old_hasher",
     [PasswordHasher(time_cost=1, memory_cost=8192), PasswordHasher()],  # the library's 64 MiB
