@@ -28,8 +28,8 @@ import json
 import random
 import secrets
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -235,17 +235,23 @@ def migrate(url: str) -> None:
 
 def fill_derived(url: str) -> float:
     """Fill what the models keep on the rows as events are flushed (the
-    business-hours durations of migration 0005), the way the migration
-    fills the rows already there; seconds taken."""
+    business-hours durations of migration 0005, the hourly counts of 0009),
+    the way the migrations fill the rows already there; seconds taken."""
     try:
         from servicedesk.models.durations import backfill
     except ImportError:  # a schema from before the durations were kept
         return 0.0
+    fills: list[Callable[[Any], int]] = [backfill]
+    with suppress(ImportError):  # none before the hourly counts
+        from servicedesk.models.counts import rebuild
+
+        fills.append(rebuild)
     started = time.perf_counter()
     database = Database.connect(url)
     try:
         with database.engine.begin() as connection:
-            backfill(connection)
+            for fill in fills:
+                fill(connection)
     finally:
         database.dispose()
     return time.perf_counter() - started

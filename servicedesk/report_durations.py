@@ -27,7 +27,7 @@ from servicedesk.charts import Table
 from servicedesk.errors import ValidationError
 from servicedesk.models import Organization, Queue, Ticket, TicketHold
 from servicedesk.report_time import ReportFilter
-from servicedesk.reports import UNKNOWN, in_range
+from servicedesk.reports import UNKNOWN, for_aggregates, in_range
 
 GROUPS = ("queue", "organization", "desk")
 NOTE = (
@@ -78,6 +78,7 @@ def _grouped(
 ) -> dict[Any, tuple[Any, ...]]:
     """Per group key: the ``extra`` aggregates, then (count, median, p90)
     of each of ``columns`` (nulls left out)."""
+    for_aggregates(session)
     base = select(group).select_from(joined if joined is not None else group.class_)
     base = base.where(*conditions)
     if _is_postgres(session):

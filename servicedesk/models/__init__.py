@@ -1,9 +1,11 @@
 """The ORM models, one module per concern; importing this package registers
 every table on ``Base.metadata`` (Alembic and the tests rely on it) and the
-flush listener that keeps durations in business hours (durations.py)."""
+listeners that keep durations in business hours (durations.py) and the
+hourly ticket counts (counts.py)."""
 
 from servicedesk.models.announcements import Announcement, AnnouncementDelivery
 from servicedesk.models.base import Base, utcnow
+from servicedesk.models.counts import TicketCount
 from servicedesk.models.delivery import (
     ApiToken,
     IntakeRecord,
@@ -75,6 +77,7 @@ __all__ = [
     "Survey",
     "TemplateOverride",
     "Ticket",
+    "TicketCount",
     "TicketCounter",
     "TicketHold",
     "TicketLink",

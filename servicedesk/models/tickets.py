@@ -22,6 +22,17 @@ class TicketCounter(Base):
     last_value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+REPORT_COLUMNS = [
+    "merged_into_id",
+    "queue_id",
+    "status",
+    "due_at",
+    "first_response_at",
+    "first_response_hours",
+    "resolution_hours",
+]
+
+
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
@@ -55,6 +66,16 @@ class Ticket(Base):
             "audience",
             "due_at",
             "id",
+        ),
+        # The reports' aggregates over a range of tickets (response times,
+        # deadlines): an index-only scan in desk order on PostgreSQL, which
+        # would otherwise fetch a year's rows (a third of a million at a
+        # million tickets) from all over the table.
+        Index(
+            "ix_tickets_reports",
+            "audience",
+            "created_at",
+            postgresql_include=REPORT_COLUMNS,
         ),
     )
 

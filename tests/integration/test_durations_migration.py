@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
-from servicedesk import directory_store, report_durations, schema, search_index
+from servicedesk import directory_store, report_durations, reports, schema, search_index
 from servicedesk.db import make_engine
 from servicedesk.models import AuditEvent, Base, Message, Ticket
 from servicedesk.models.durations import backfill
@@ -141,6 +141,9 @@ def check_figures(engine: Engine, ids: dict[str, int]) -> None:
         assert ("Hakijapalvelun triage", 4, 2.5, 6.5, 3, 8.0, 14.4) in by_queue.rows
         institutions = report_durations.institution_answer_times(session, MARCH)
         assert institutions.rows == [("Oulun seudun ammattiopisto", 4, 2, 1, 1, 3.5, 4.7)]
+        # Migration 0009 counted the tickets written before it, by the hour.
+        by_month = reports.contacts_by_period(session, MARCH, "month")
+        assert by_month.rows == [("2026-03", 9, 0, 0, 0, 0, 9)]
 
 
 def search_triggers(engine: Engine) -> set[str]:

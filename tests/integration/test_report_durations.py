@@ -158,8 +158,9 @@ def test_figures_come_from_every_ticket_in_one_aggregate(session, known) -> None
         ("applicant", 201, round(101 / 60, 2), round(181 / 60, 2), 201, 3.37, 6.03)
     ]
     assert "50000" not in table.note and "sample" not in table.note
-    assert len(seen) == 1, seen
-    (sql,) = seen
+    reads = [s for s in seen if not s.startswith("SET LOCAL")]  # PostgreSQL's sort memory
+    assert len(reads) == 1, seen
+    (sql,) = reads
     assert "LIMIT" not in sql.upper()
     assert "audit_events" not in sql and "messages" not in sql
     if session.get_bind().dialect.name == "postgresql":

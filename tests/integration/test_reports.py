@@ -49,6 +49,7 @@ def volumes(session):
             audience=audience,
             **extra,
         )
+    session.commit()  # the hourly counts are kept as tickets are committed
     return rows
 
 

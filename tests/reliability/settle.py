@@ -150,6 +150,7 @@ class Tally:
     mail_rows: dict[str, int]  # Message-ID of each email row -> times received at SMTP
     sms_rows: dict[str, int]  # text of each SMS row -> times received at Twilio
     failures: list[str]
+    counted: int  # tickets in the reports' hourly counts
 
     @property
     def mail_duplicates(self) -> int:
@@ -173,6 +174,9 @@ def _bare_id(message_id: str) -> str:
 def tally(url: str, smtp: SmtpServer, twilio: FakeTwilioServer) -> Tally:
     with connect(url) as connection:
         tickets = int(connection.execute("SELECT count(*) FROM tickets").fetchone()[0])  # type: ignore[index]
+        counted = int(
+            connection.execute("SELECT coalesce(sum(tickets), 0) FROM ticket_counts").fetchone()[0]  # type: ignore[index]
+        )
         references: Counter[str] = Counter()
         for (text,) in connection.execute(
             "SELECT m.body_text FROM messages m WHERE m.direction = 'inbound' "
@@ -207,7 +211,7 @@ def tally(url: str, smtp: SmtpServer, twilio: FakeTwilioServer) -> Tally:
             mail_rows[message_id] = received_ids.get(_bare_id(message_id or ""), 0)
         elif channel == "sms":
             sms_rows[text] = texts.get(text, 0)
-    return Tally(tickets, references, intake, outbox, mail_rows, sms_rows, failures)
+    return Tally(tickets, references, intake, outbox, mail_rows, sms_rows, failures, counted)
 
 
 def trace(url: str, references: set[str]) -> list[tuple[str, str, str, str, str | None, Any]]:

@@ -90,6 +90,7 @@ def test_sigkill_anywhere_loses_nothing_and_doubles_nothing(desk: Desk) -> None:
     assert result.tickets == ENQUIRIES, (trace(desk.database_url, missing), stack.tails())
     assert set(result.references) == expected
     assert max(result.references.values()) == 1
+    assert result.counted == result.tickets, "the reports' hourly counts agree with the tickets"
     assert set(result.intake) <= {"processed"}, result.intake
     # Every outbox row delivered; a duplicate only where a worker died mid-send.
     assert set(result.outbox) == {"sent"}, (result.outbox, result.failures[:5])
