@@ -48,6 +48,7 @@ MAX_TERMS = 10
 MAX_WORD = 64
 CANDIDATES = 200
 MESSAGE_SCAN = 2000
+MESSAGE_BATCHES = (250, 500, MESSAGE_SCAN - 750)  # read until CANDIDATES tickets are found
 MAX_RESULTS = 200
 PAGE_SIZE = 25
 
@@ -241,17 +242,34 @@ def _score(
         index = index_for(session)
         for ticket_id, score in index.subject_hits(session, query.terms, where, CANDIDATES):
             add(ticket_id, "subject", WEIGHT_SUBJECT * max(score, 0.0))
-        best: dict[int, tuple[float, int]] = {}
-        for ticket_id, message_id, score in index.message_hits(
-            session, query.terms, where, MESSAGE_SCAN
-        ):
+        for ticket_id, (score, message_id) in _message_matches(session, query, where).items():
+            add(ticket_id, "message", max(score, 0.0)).message_id = message_id
+    return scored
+
+
+def _message_matches(
+    session: Session, query: Query, where: Sequence[ColumnElement[bool]]
+) -> dict[int, tuple[float, int]]:
+    """The best matching message (score, id) of each of the newest
+    CANDIDATES tickets with one.  The matches are read newest first in
+    growing batches, at most MESSAGE_SCAN: the newest-first walk over the
+    messages costs what it passes, so it stops as soon as enough tickets
+    are found (for a word in one message of a hundred, 200 tickets are a
+    few hundred matches, not the 2,000 of a fixed batch)."""
+    index = index_for(session)
+    best: dict[int, tuple[float, int]] = {}
+    before = None
+    for size in MESSAGE_BATCHES:
+        hits = index.message_hits(session, query.terms, where, size, before)
+        for ticket_id, message_id, score in hits:
             if ticket_id not in best and len(best) >= CANDIDATES:
                 continue  # the newest CANDIDATES tickets with a matching message
             if score > best.get(ticket_id, (-math.inf, 0))[0]:
                 best[ticket_id] = (score, message_id)
-        for ticket_id, (score, message_id) in best.items():
-            add(ticket_id, "message", max(score, 0.0)).message_id = message_id
-    return scored
+        if len(hits) < size or len(best) >= CANDIDATES:
+            break
+        before = min(message_id for _, message_id, _ in hits)
+    return best
 
 
 def search(

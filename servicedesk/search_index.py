@@ -100,9 +100,11 @@ class SearchIndex(Protocol):
         terms: Sequence[Term],
         where: Sequence[ColumnElement[bool]],
         limit: int,
+        before: int | None = None,
     ) -> list[tuple[int, int, float]]:
         """(ticket id, message id, score) for the newest ``limit`` matching
-        messages of tickets passing ``where``; higher scores are better."""
+        messages of tickets passing ``where`` (older than message ``before``
+        when given), newest first; higher scores are better."""
         ...
 
     def subject_hits(
@@ -176,15 +178,18 @@ def tsquery(terms: Sequence[Term]) -> ColumnElement[Any]:
 
 
 class PostgresIndex:
-    def newest_messages(self, terms: Sequence[Term], where: Where, limit: int) -> Select[Any]:
-        """The ids of the newest matching messages (GIN index scan)."""
-        return (
+    def newest_messages(
+        self, terms: Sequence[Term], where: Where, limit: int, before: int | None
+    ) -> Select[Any]:
+        """The ids of the newest matching messages."""
+        query = (
             select(Message.id)
             .join(Ticket, Ticket.id == Message.ticket_id)
             .where(message_document().op("@@")(tsquery(terms)), *where)
             .order_by(Message.id.desc())
             .limit(limit)
         )
+        return query if before is None else query.where(Message.id < before)
 
     def message_hits(
         self,
@@ -192,9 +197,10 @@ class PostgresIndex:
         terms: Sequence[Term],
         where: Sequence[ColumnElement[bool]],
         limit: int,
+        before: int | None = None,
     ) -> list[tuple[int, int, float]]:
         query = tsquery(terms)
-        newest = self.newest_messages(terms, where, limit).scalar_subquery()
+        newest = self.newest_messages(terms, where, limit, before).scalar_subquery()
         # Ranked only after the newest matches are cut off, so a very common
         # word costs ``limit`` rank computations, not one per message.
         rank = func.ts_rank(message_document(), query, type_=Float)
@@ -308,15 +314,17 @@ class SqliteIndex:
         terms: Sequence[Term],
         where: Sequence[ColumnElement[bool]],
         limit: int,
+        before: int | None = None,
     ) -> list[tuple[int, int, float]]:
         fts = MESSAGE_FTS
         score = -func.bm25(fts.c.message_search, 4.0, 1.0)  # bm25: smaller is better
+        older = () if before is None else (Message.id < before,)
         rows = session.execute(
             select(Message.ticket_id, Message.id, score)
             .select_from(fts)
             .join(Message, Message.id == fts.c.rowid)
             .join(Ticket, Ticket.id == Message.ticket_id)
-            .where(fts.c.message_search.op("MATCH")(match_expression(terms)), *where)
+            .where(fts.c.message_search.op("MATCH")(match_expression(terms)), *where, *older)
             .order_by(Message.id.desc())
             .limit(limit)
         ).all()

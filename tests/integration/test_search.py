@@ -203,3 +203,19 @@ def test_results_are_paged(session, rt, agent) -> None:
     seen = [h.ticket.number for p in pages[:3] for h in p.hits]
     assert sorted(seen) == sorted(t.number for t in made)
     assert [h.ticket.number for h in pages[3].hits] == [h.ticket.number for h in pages[2].hits]
+
+
+def test_an_older_ticket_behind_a_long_thread_is_still_found(session, rt, agent) -> None:
+    """The matching messages are read newest first in batches: a newer
+    ticket whose thread matches hundreds of times does not hide an older
+    one the first batch did not reach."""
+    now = rt.now()
+    place = {"queue": "national-triage", "organization": "national-desk"}
+    older = make_ticket(session, now, **place, subject="Vanha", body="Kysymys jonosta")
+    busy = make_ticket(session, now, **place, subject="Vilkas")
+    session.add_all(
+        Message(ticket_id=busy.id, direction="inbound", channel="email", body_text=f"jonosta {n}")
+        for n in range(search.MESSAGE_BATCHES[0] + 10)
+    )
+    session.commit()
+    assert sorted(found(session, agent, "jonosta")) == sorted([older.number, busy.number])
