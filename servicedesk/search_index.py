@@ -179,7 +179,7 @@ def tsquery(terms: Sequence[Term]) -> ColumnElement[Any]:
 
 class PostgresIndex:
     def newest_messages(
-        self, terms: Sequence[Term], where: Where, limit: int, before: int | None
+        self, terms: Sequence[Term], where: Where, limit: int, before: int | None = None
     ) -> Select[Any]:
         """The ids of the newest matching messages."""
         query = (
