@@ -23,6 +23,11 @@ class TicketCounter(Base):
 
 
 REPORT_COLUMNS = [
+    "id",
+    "channel",
+    "region_code",
+    "topic",
+    "language",
     "merged_into_id",
     "queue_id",
     "status",
@@ -67,10 +72,11 @@ class Ticket(Base):
             "due_at",
             "id",
         ),
-        # The reports' aggregates over a range of tickets (response times,
-        # deadlines): an index-only scan in desk order on PostgreSQL, which
-        # would otherwise fetch a year's rows (a third of a million at a
-        # million tickets) from all over the table.
+        # The reports' aggregates over a range of tickets (contacts by
+        # region, topic, language or queue, response times, deadlines): an
+        # index-only scan in desk order on PostgreSQL, which would otherwise
+        # fetch a year's rows (a third of a million at a million tickets)
+        # from all over the table.
         Index(
             "ix_tickets_reports",
             "audience",

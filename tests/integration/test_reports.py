@@ -5,16 +5,18 @@ satisfaction and knowledge-base usage.  The same on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
 
 from servicedesk import audit, charts, knowledge, report_durations, reports
 from servicedesk.knowledge import Draft
-from servicedesk.models import ArticleUse, Message, Survey
+from servicedesk.models import ArticleUse, Message, Survey, Ticket
 from servicedesk.report_durations import percentile
 from servicedesk.report_time import ReportFilter
 from tests.integration.issue7_kit import at, make_ticket
+from tests.integration.test_report_durations import statements
 
 YEAR = ReportFilter.for_days(date(2026, 3, 1), date(2027, 1, 31))
 APPLICANTS = ReportFilter.for_days(date(2026, 3, 1), date(2027, 1, 31), desk="applicant")
@@ -367,3 +369,25 @@ def test_filter_refuses_bad_ranges() -> None:
         ReportFilter(at("2026-03-02 00:00"), at("2026-03-01 00:00"))
     with pytest.raises(ValidationError):
         ReportFilter(at("2026-03-01 00:00"), at("2026-03-02 00:00"), desk="everyone")
+
+
+def test_range_reports_read_only_what_the_report_index_holds(session, volumes) -> None:
+    """On PostgreSQL the reports over a range of tickets are index-only
+    scans of ix_tickets_reports (at a million tickets, 0.1 s instead of
+    1 s fetching a year of rows): every ticket column they read is in it."""
+    index = next(i for i in Ticket.__table__.indexes if i.name == "ix_tickets_reports")
+    held = {c.name for c in index.columns} | set(index.dialect_options["postgresql"]["include"])
+    now = at("2027-02-01 00:00")
+    with statements(session) as seen:
+        for dimension in reports.DIMENSIONS:
+            reports.contacts_by(session, YEAR, dimension)
+        report_durations.response_times(session, YEAR, "desk")
+        report_durations.response_times(session, YEAR, "queue")
+        reports.overdue(session, YEAR, now)
+    read = {
+        column
+        for sql in seen
+        if "FROM tickets" in sql and "JOIN" not in sql
+        for column in re.findall(r"\btickets\.(\w+)", sql)
+    }
+    assert read and read <= held, read - held

@@ -8,9 +8,10 @@ read a year of tickets (about 330,000 at a million) on every request;
 they now sum at most 87,600 rows.
 
 ``ix_tickets_reports`` (audience, created_at) carries, on PostgreSQL, the
-columns the response-time and deadline reports aggregate, so they read
-the index in desk order instead of fetching a year of rows scattered
-over the table (1.0 s → 0.17 s and 0.45 s → 0.10 s at a million).
+columns the contacts-by, response-time and deadline reports aggregate, so
+they read the index in desk order instead of fetching a year of rows
+scattered over the table (response times 1.0 s → 0.13 s and deadlines
+0.45 s → 0.08 s at a million).
 
 Revision ID: 0009
 Revises: 0008
@@ -46,6 +47,11 @@ def upgrade() -> None:
         ["audience", "created_at"],
         unique=False,
         postgresql_include=[
+            "id",
+            "channel",
+            "region_code",
+            "topic",
+            "language",
             "merged_into_id",
             "queue_id",
             "status",
