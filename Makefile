@@ -32,7 +32,7 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python tests/setup_services.py
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --durations=20 --durations-min=2 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
