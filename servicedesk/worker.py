@@ -5,13 +5,21 @@ across all workers (see queueing.py)."""
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+import time
+from typing import Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import SimpleWorker
 
 from servicedesk.queueing import QUEUE_NAMES, PeriodicRunner, RqJobQueue
 from servicedesk.runtime import Runtime
 
 logger = logging.getLogger(__name__)
+REDIS_LOST = (RedisConnectionError, RedisTimeoutError)
+MAX_WAIT = 30.0  # seconds between attempts while Redis is away
 
 
 def run_worker(
@@ -21,13 +29,50 @@ def run_worker(
     if not isinstance(jobs, RqJobQueue):
         raise RuntimeError("the worker needs Redis (SERVICEDESK_REDIS_URL)")
     names = queues or QUEUE_NAMES
-    # SimpleWorker runs jobs in this process: no fork per job, so the
-    # database pool and imported code are reused (the jobs are short and
-    # idempotent; a crash loses nothing the sweepers cannot find again).
-    worker = SimpleWorker([jobs.queue(n) for n in names], connection=jobs.connection)
     periodic = None if burst else PeriodicRunner(jobs).start()
+    wait = 1.0
     try:
-        return bool(worker.work(burst=burst, with_scheduler=not burst))
+        while True:
+            # SimpleWorker runs jobs in this process: no fork per job, so the
+            # database pool and imported code are reused (the jobs are short
+            # and idempotent; a crash loses nothing the sweepers cannot find
+            # again).
+            started = time.monotonic()
+            worker = None
+            try:
+                worker = SimpleWorker([jobs.queue(n) for n in names], connection=jobs.connection)
+                return bool(worker.work(burst=burst, with_scheduler=not burst))
+            except REDIS_LOST as error:
+                # Asked to stop (rq's SIGTERM handler asks Redis for the
+                # worker's state, and failed): stop.
+                if getattr(worker, "_shutdown_requested_date", None) is not None:
+                    logger.warning("stopping without Redis (%s)", error)
+                    return False
+                if time.monotonic() - started > MAX_WAIT:
+                    wait = 1.0  # it had worked since: a new outage
+                # rq waits for Redis between jobs, but not when it goes away
+                # while a job's result is stored or the scheduler's locks are
+                # released: then the worker waits here and registers anew.
+                # The job's own work is committed or rolled back; the
+                # sweepers find anything it left.
+                if burst:
+                    raise
+                logger.warning("lost Redis (%s); working again in %.0f s", error, wait)
+                _wait_for_redis(wait)
+                wait = min(wait * 2, MAX_WAIT)
     finally:
         if periodic is not None:
             periodic.stop()
+
+
+def _leave(_signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
+
+
+def _wait_for_redis(seconds: float) -> None:
+    """Sleep; SIGTERM or SIGINT meanwhile end the worker at once (rq's
+    own handlers, left from the worker that failed, would ask Redis)."""
+    if threading.current_thread() is threading.main_thread():
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, _leave)
+    time.sleep(seconds)

@@ -6,6 +6,7 @@ test_crash_safety.py.)"""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -79,6 +80,54 @@ def test_redis_down_during_intake_loses_nothing(
             redis.start()  # empty: whatever was queued before the outage is gone too
             settle(desk.database_url, redis.url, stack)
             assert_exactly_once(desk, 24)
+        finally:
+            stack.stop()
+
+
+def _wait_for(condition, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):  # Redis may still be starting
+            if condition():
+                return True
+        time.sleep(0.2)
+    return False
+
+
+def test_the_worker_outlives_redis_going_away_mid_job(
+    tmp_path: Path,
+    database_url: str,
+    smtp: SmtpServer,
+    twilio: FakeTwilioServer,
+    mailbox: DovecotServer,
+) -> None:
+    """Redis stops while a job runs, so the job's result cannot be stored:
+    the worker waits for Redis instead of exiting, and works on when it
+    is back."""
+    with private_redis() as redis:
+        desk = make_desk(tmp_path, database_url, redis.url, smtp, twilio, mailbox, web_workers=1)
+        stack = desk.stack
+        try:
+            worker = stack.worker().start()
+            queue = RqJobQueue(redis.url).queue(MAINTENANCE)
+            slow = queue.enqueue("time.sleep", 3)
+            assert _wait_for(lambda: slow.get_status(refresh=True) == "started"), stack.tails()
+            redis.stop()
+            time.sleep(5)  # the job ends; storing its result fails
+            assert worker.is_running, stack.tails()
+            redis.start()
+            queue = RqJobQueue(redis.url).queue(MAINTENANCE)
+            quick = queue.enqueue("time.sleep", 0)
+            finished = _wait_for(lambda: quick.get_status(refresh=True) == "finished", 60)
+            assert finished, stack.tails()
+            assert worker.is_running
+            # Asked to stop while Redis is away, it stops at once.
+            redis.stop()
+            time.sleep(3)
+            asked = time.monotonic()
+            worker.stop(timeout=10)
+            assert time.monotonic() - asked < 5, stack.tails()
+            assert worker.popen is not None and worker.popen.returncode == 0, stack.tails()
         finally:
             stack.stop()
 
