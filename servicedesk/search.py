@@ -41,7 +41,7 @@ from servicedesk import access
 from servicedesk.intake.masking import IDENTITY_CODE, MASK
 from servicedesk.models import ContactIdentity, Ticket, User
 from servicedesk.numbering import format_number
-from servicedesk.search_index import MARK_END, MARK_START, Term, index_for
+from servicedesk.search_index import MARK_END, MARK_START, SearchIndex, Term, index_for
 
 MAX_QUERY = 200
 MAX_TERMS = 10
@@ -242,13 +242,15 @@ def _score(
         index = index_for(session)
         for ticket_id, score in index.subject_hits(session, query.terms, where, CANDIDATES):
             add(ticket_id, "subject", WEIGHT_SUBJECT * max(score, 0.0))
-        for ticket_id, (score, message_id) in _message_matches(session, query, where).items():
+        for ticket_id, (score, message_id) in _message_matches(
+            session, index, query, where
+        ).items():
             add(ticket_id, "message", max(score, 0.0)).message_id = message_id
     return scored
 
 
 def _message_matches(
-    session: Session, query: Query, where: Sequence[ColumnElement[bool]]
+    session: Session, index: SearchIndex, query: Query, where: Sequence[ColumnElement[bool]]
 ) -> dict[int, tuple[float, int]]:
     """The best matching message (score, id) of each of the newest
     CANDIDATES tickets with one.  The matches are read newest first in
@@ -256,7 +258,6 @@ def _message_matches(
     messages costs what it passes, so it stops as soon as enough tickets
     are found (for a word in one message of a hundred, 200 tickets are a
     few hundred matches, not the 2,000 of a fixed batch)."""
-    index = index_for(session)
     best: dict[int, tuple[float, int]] = {}
     before = None
     for size in MESSAGE_BATCHES:
