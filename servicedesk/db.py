@@ -13,6 +13,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
+def upsert(session: Session) -> Any:
+    """The INSERT construct of the session's database, the one with
+    ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (both of our
+    databases have them)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine tuned for our two databases.  SQLite gets WAL, foreign keys
     and a busy timeout, so the web process, the poller and the inline jobs

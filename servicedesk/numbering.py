@@ -19,9 +19,10 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
+from servicedesk.db import upsert
 from servicedesk.models import TicketCounter
 
 NUMBER_PATTERN = re.compile(r"\b(20\d\d)-(\d{6,})\b")
@@ -50,21 +51,11 @@ def _increment(session: Session, now: datetime) -> str:
         .returning(TicketCounter.last_value)
     ).scalar_one_or_none()
     if value is None:
-        dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            session.execute(
-                pg_insert(TicketCounter)
-                .values(year=year, last_value=0)
-                .on_conflict_do_nothing(index_elements=["year"])
-            )
-        else:
-            exists = session.execute(
-                select(TicketCounter.year).where(TicketCounter.year == year)
-            ).first()
-            if exists is None:
-                session.execute(insert(TicketCounter).values(year=year, last_value=0))
+        session.execute(
+            upsert(session)(TicketCounter)
+            .values(year=year, last_value=0)
+            .on_conflict_do_nothing(index_elements=["year"])
+        )
         return _increment(session, now)
     return format_number(year, value)
 

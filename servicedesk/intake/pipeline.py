@@ -35,6 +35,7 @@ from channels.message import (
 )
 from channels.sms import parse_webhook as parse_sms_webhook
 from servicedesk import outbox
+from servicedesk.db import upsert
 from servicedesk.intake import filters
 from servicedesk.intake.apply import Applied, apply
 from servicedesk.intake.envelope import Envelope
@@ -120,36 +121,32 @@ def store_raw(
     source: str = "",
     format: str = INBOUND_JSON,
     now: datetime,
-) -> tuple[IntakeRecord, bool]:
-    """Keep the raw contact first.  Returns the record and whether it is
-    new; a retry of the same channel id returns the record already kept."""
-    if external_id:
-        existing = session.execute(
-            select(IntakeRecord).where(
-                IntakeRecord.channel == channel, IntakeRecord.external_id == external_id
-            )
-        ).scalar_one_or_none()
-        if existing is not None:
-            return existing, False
-    record = IntakeRecord(
-        channel=channel,
-        external_id=external_id,
-        raw=raw,
-        source=source,
-        format=format,
-        received_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(record)
-    except IntegrityError:
-        existing = session.execute(
-            select(IntakeRecord).where(
-                IntakeRecord.channel == channel, IntakeRecord.external_id == external_id
-            )
-        ).scalar_one()
-        return existing, False
-    return record, True
+) -> tuple[int, bool]:
+    """Keep the raw contact first.  Returns the record's id and whether it
+    is new: a retry of the same channel id (the unique constraint) inserts
+    nothing and gets the id of the record already kept."""
+    values = {
+        "channel": channel,
+        "external_id": external_id,
+        "raw": raw,
+        "source": source,
+        "format": format,
+        "received_at": now,
+    }
+    inserted = session.execute(
+        upsert(session)(IntakeRecord)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+        .returning(IntakeRecord.id)
+    ).scalar_one_or_none()
+    if inserted is not None:
+        return inserted, True
+    existing = session.execute(
+        select(IntakeRecord.id).where(
+            IntakeRecord.channel == channel, IntakeRecord.external_id == external_id
+        )
+    ).scalar_one()
+    return existing, False
 
 
 def accept(
@@ -288,7 +285,7 @@ def receive(
 ) -> tuple[int, bool]:
     """Store a raw contact in its own transaction; (record id, is new)."""
     with runtime.db.transaction() as session:
-        record, is_new = store_raw(
+        return store_raw(
             session,
             channel=channel,
             raw=raw,
@@ -297,8 +294,6 @@ def receive(
             format=format,
             now=runtime.now(),
         )
-        session.flush()
-        return record.id, is_new
 
 
 def is_waiting(runtime: Runtime, record_id: int) -> bool:

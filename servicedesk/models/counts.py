@@ -27,9 +27,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import String, event, inspect
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from servicedesk.db import upsert
 from servicedesk.models.base import Base, utcnow
 from servicedesk.models.tickets import Ticket
 
@@ -79,10 +79,10 @@ def _add_counts(session: Session) -> None:
 
 
 def _increment(session: Session, hour: datetime, audience: str, channel: str, number: int) -> Any:
-    dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = TicketCount.__table__
-    statement = insert(table).values(hour=hour, audience=audience, channel=channel, tickets=number)
+    statement = upsert(session)(table).values(
+        hour=hour, audience=audience, channel=channel, tickets=number
+    )
     return statement.on_conflict_do_update(
         index_elements=[table.c.hour, table.c.audience, table.c.channel],
         set_={"tickets": table.c.tickets + statement.excluded.tickets},

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from servicedesk.intake import pipeline
-from servicedesk.models import utcnow
+from servicedesk.models import IntakeRecord, utcnow
 from servicedesk.users import find_by_email
 from tests.browser.conftest import USERS, assert_accessible
 from tests.browser.test_console_flows import enquire, sign_in, sign_out
@@ -28,7 +28,7 @@ def visit(live, page, path: str, context: str) -> None:  # type: ignore[no-untyp
 
 def failed_record(live) -> int:  # type: ignore[no-untyped-def]
     with live.runtime.db.transaction() as session:
-        record, _new = pipeline.store_raw(
+        record_id, _new = pipeline.store_raw(
             session,
             channel="email",
             raw=bytes(range(1, 9)) * 20 + b"<b>Hetu 131052-308T</b>",
@@ -36,6 +36,8 @@ def failed_record(live) -> int:  # type: ignore[no-untyped-def]
             format=pipeline.RFC822,
             now=utcnow(),
         )
+        record = session.get(IntakeRecord, record_id)
+        assert record is not None
         record.status, record.error = "failed", "not a mail: <unparseable>"
         session.flush()
         return record.id

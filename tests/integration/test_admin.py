@@ -399,9 +399,11 @@ def mail(subject: str, body: str) -> bytes:
 
 
 def failed_record(session, raw: bytes, error: str, now) -> IntakeRecord:  # type: ignore[no-untyped-def]
-    record, _new = pipeline.store_raw(
+    record_id, _new = pipeline.store_raw(
         session, channel="email", raw=raw, external_id=None, format=pipeline.RFC822, now=now
     )
+    record = session.get(IntakeRecord, record_id)
+    assert record is not None
     record.status, record.error = "failed", error
     session.commit()
     return record

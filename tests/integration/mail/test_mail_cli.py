@@ -146,7 +146,7 @@ def test_failed_intake_is_kept_listed_and_replayable(
     # marked failed with the error, no ticket yet.
     crashed = make_mail(subject="Valintojen tulokset")
     with db.transaction() as session:
-        record, _new = pipeline.store_raw(
+        crashed_id, _new = pipeline.store_raw(
             session,
             channel="email",
             raw=crashed,
@@ -154,9 +154,9 @@ def test_failed_intake_is_kept_listed_and_replayable(
             format=pipeline.RFC822,
             now=utcnow(),
         )
+        record = session.get(IntakeRecord, crashed_id)
+        assert record is not None
         record.status, record.error = "failed", "OperationalError: the database went away"
-        session.flush()
-        crashed_id = record.id
     junk = tmp_path / "junk.eml"
     junk.write_bytes(GARBAGE)
     good = tmp_path / "good.eml"
