@@ -312,9 +312,10 @@ def acknowledge(session: Session, runtime: Runtime, ticket: Ticket) -> Message |
 
 def notify_routed(
     session: Session, runtime: Runtime, ticket: Ticket, body: str, reasons: Sequence[str]
-) -> list[OutboxItem]:
+) -> list[Message]:
     """Tell the experts of the ticket's queue (or the organisation's
-    address) that a ticket is theirs; they may answer by replying."""
+    address) that a ticket is theirs; they may answer by replying.
+    Returns the notifications, each with its outbox row."""
     if ticket.queue_id is None:
         return []
     queue = session.get(Queue, ticket.queue_id)
@@ -337,7 +338,7 @@ def notify_routed(
     if not addresses and organization is not None and organization.email:
         addresses = [(organization.email, organization.name("fi"), "fi")]
     region = session.get(Region, ticket.region_code) if ticket.region_code else None
-    items: list[OutboxItem] = []
+    notifications: list[Message] = []
     for address, name, language in addresses:
         rendered = template_store.render(
             session,
@@ -354,23 +355,21 @@ def notify_routed(
             body=body,
             console_url=f"{runtime.settings.base_url}/console/tickets/{ticket.number}",
         )
-        message = _queue_email(
-            session,
-            runtime,
-            ticket,
-            kind="notification",
-            to=address,
-            to_name=name,
-            subject=rendered.subject,
-            text=rendered.text,
-            is_automatic=True,
-            is_public=False,
+        notifications.append(
+            _queue_email(
+                session,
+                runtime,
+                ticket,
+                kind="notification",
+                to=address,
+                to_name=name,
+                subject=rendered.subject,
+                text=rendered.text,
+                is_automatic=True,
+                is_public=False,
+            )
         )
-        item = session.execute(
-            select(OutboxItem).where(OutboxItem.message_id == message.id)
-        ).scalar_one()
-        items.append(item)
-    return items
+    return notifications
 
 
 def queue_reply(
