@@ -170,35 +170,46 @@ class SqlLookups:
         return _ticket_ref(ticket)
 
     def assignment_candidates(self, queue_id: str) -> Sequence[Candidate]:
-        open_counts = (
-            select(Ticket.assignee_id, func.count(Ticket.id).label("n"))
-            .where(Ticket.status.in_([s.value for s in ACTIVE]), Ticket.assignee_id.is_not(None))
-            .group_by(Ticket.assignee_id)
-            .subquery()
-        )
-        rows = self.session.execute(
-            select(User, func.coalesce(open_counts.c.n, 0))
-            .join(QueueMember, QueueMember.user_id == User.id)
-            .outerjoin(open_counts, open_counts.c.assignee_id == User.id)
-            .where(QueueMember.queue_id == queue_id, User.is_active)
-            .order_by(User.id)
-        ).all()
-        candidates = []
-        for user, open_tickets in rows:
-            queues = self.session.execute(
-                select(QueueMember.queue_id).where(QueueMember.user_id == user.id)
+        """The queue's active members with their queues and how many active
+        tickets each holds: three statements however many members, and the
+        counts read only the members' own tickets (an index range each)."""
+        members = list(
+            self.session.execute(
+                select(User)
+                .join(QueueMember, QueueMember.user_id == User.id)
+                .where(QueueMember.queue_id == queue_id, User.is_active)
+                .order_by(User.id)
             ).scalars()
-            candidates.append(
-                Candidate(
-                    user_id=str(user.id),
-                    queue_ids=tuple(queues),
-                    topics=tuple(user.topics or ()),
-                    languages=tuple(user.languages or ()),
-                    open_tickets=int(open_tickets),
-                    available=bool(user.is_available),
-                )
+        )
+        if not members:
+            return []
+        ids = [user.id for user in members]
+        queues: dict[int, list[str]] = {user_id: [] for user_id in ids}
+        for user_id, member_of in self.session.execute(
+            select(QueueMember.user_id, QueueMember.queue_id)
+            .where(QueueMember.user_id.in_(ids))
+            .order_by(QueueMember.queue_id)
+        ):
+            queues[user_id].append(member_of)
+        open_tickets = {
+            assignee: count
+            for assignee, count in self.session.execute(
+                select(Ticket.assignee_id, func.count(Ticket.id))
+                .where(Ticket.assignee_id.in_(ids), Ticket.status.in_([s.value for s in ACTIVE]))
+                .group_by(Ticket.assignee_id)
             )
-        return candidates
+        }
+        return [
+            Candidate(
+                user_id=str(user.id),
+                queue_ids=tuple(queues[user.id]),
+                topics=tuple(user.topics or ()),
+                languages=tuple(user.languages or ()),
+                open_tickets=open_tickets.get(user.id, 0),
+                available=bool(user.is_available),
+            )
+            for user in members
+        ]
 
     def sms_thread_days(self) -> int:
         return self.settings.sms_thread_days
