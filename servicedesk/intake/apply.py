@@ -31,6 +31,7 @@ from servicedesk.models import (
     IntakeStatus,
     Message,
     Organization,
+    Queue,
     Ticket,
     TicketLink,
     User,
@@ -357,6 +358,16 @@ def _mark_bounced(session: Session, env: Envelope, ticket: Ticket) -> None:
     )
 
 
+def _directory_rows(session: Session, env: Envelope) -> list[object]:
+    """The routing decision's queue and organisations, read once."""
+    decision = env.decision
+    if decision is None or env.ticket is not None:
+        return []
+    queue = session.get(Queue, decision.queue_id) if decision.queue_id else None
+    organizations = {decision.organization_id, queue.organization_id if queue else None}
+    return [queue, *(session.get(Organization, i) for i in organizations if i)]
+
+
 def apply(session: Session, runtime: Runtime, env: Envelope) -> Applied:
     record = session.get(IntakeRecord, env.intake_record_id) if env.intake_record_id else None
     if env.sms_opt is not None:
@@ -382,6 +393,10 @@ def apply(session: Session, runtime: Runtime, env: Envelope) -> Applied:
             assignment_reason="a call back: left unassigned in the queue for whoever is free first",
         )
     msg = env.message
+    # The deadline, the acknowledgement and the notification each read the
+    # ticket's queue and organisation: held here, the session's identity
+    # map (weak references only) answers them instead of the database.
+    held = _directory_rows(session, env)
     contact = _upsert_contact(session, env)
     created = env.ticket is None
     existing = session.get(Ticket, env.ticket.id) if env.ticket is not None else None
@@ -533,6 +548,7 @@ def apply(session: Session, runtime: Runtime, env: Envelope) -> Applied:
         record.error = None
     session.flush()
     outbox_ids = outbox.pending_for(session, [ticket.id])
+    del held
     return Applied(ticket=ticket, message=message, created=created, outbox_ids=outbox_ids)
 
 
