@@ -11,7 +11,8 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from servicedesk.models import Attachment, IntakeRecord, Message, Ticket
+from servicedesk import directory_store
+from servicedesk.models import Attachment, IntakeRecord, Message, Organization, Ticket
 from servicedesk.portal.attachments import MEBIBYTE
 from tests.integration.portal_client import PDF, PNG, PortalClient, hidden_fields, make_portal
 
@@ -76,6 +77,24 @@ def test_contact_form_offers_every_topic_municipality_and_institution(portal) ->
     assert 'list="institution-list"' in page and 'list="municipality-list"' in page
     assert 'name="csrf_token"' in page
     assert 'class="hp"' in page and 'name="website"' in page
+
+
+def test_the_form_offers_an_institution_added_to_the_directory(portal, session) -> None:
+    assert "Kuvitteellinen opisto" not in text(portal.get("/contact?lang=fi"))
+    session.add(
+        Organization(
+            id="test-imaginary-college",
+            kind="institution",
+            region_code="01",
+            name_fi="Kuvitteellinen opisto",
+            name_sv="Fiktiva institutet",
+            name_en="Imaginary College",
+        )
+    )
+    directory_store.bump_version(session)
+    session.commit()
+    assert '<option value="Kuvitteellinen opisto">' in text(portal.get("/contact?lang=fi"))
+    assert '<option value="Fiktiva institutet">' in text(portal.get("/contact?lang=sv"))
 
 
 # -- a question becomes a ticket ----------------------------------------------
