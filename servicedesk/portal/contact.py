@@ -63,7 +63,7 @@ def municipality_names(directory: Directory, language: str) -> list[str]:
 
 #: The form's two suggestion lists as markup, kept per language for the
 #: directory in use: some 350 options, escaped once per directory version
-#: instead of on every page load (a third of the page's rendering).
+#: instead of on every page load.
 _suggestion_lists: dict[str, tuple[Directory, dict[str, Markup]]] = {}
 
 
