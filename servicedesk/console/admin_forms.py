@@ -14,7 +14,6 @@ from flask_babel import lazy_gettext as tr_lazy
 from wtforms import (
     EmailField,
     PasswordField,
-    SelectField,
     SelectMultipleField,
     StringField,
     ValidationError,
@@ -22,7 +21,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from servicedesk.console.forms import ConsoleForm
+from servicedesk.console.forms import ConsoleForm, SelectField
 
 MAX_PASSWORD = 1024
 

@@ -52,17 +52,14 @@ def home() -> Any:
 
 
 def _filter_choices(
-    session: Session, audience: str, user: User
+    session: Session, audience: str, user: User, regions: dict[str, str]
 ) -> dict[str, list[tuple[str, str]]]:
     anything = ("", _("Any"))
     return {
         "status": [("active", _("Active (new, open, waiting)")), ("all", _("All"))]
         + [(s.value, labels.label(labels.STATUSES, s.value)) for s in TicketStatus],
         "channel": [anything] + [(k, str(v)) for k, v in labels.CHANNELS.items()],
-        "region": [anything]
-        + [
-            (code, f"{code} {name}") for code, name in sorted(listing.region_names(session).items())
-        ],
+        "region": [anything] + [(code, f"{code} {name}") for code, name in sorted(regions.items())],
         "topic": [anything] + [(k, str(v)) for k, v in labels.TOPICS.items()],
         "language": [anything] + [(k, str(v)) for k, v in labels.LANGUAGES.items()],
         "assignee": [anything, ("none", _("Nobody")), (str(user.id), _("Me"))]
@@ -119,8 +116,9 @@ def desk_list(slug: str, kind: str, queue_id: str | None = None) -> Any:
     queue = next((q for q in queues if q.id == queue_id), None)
     if kind == "queue" and queue is None:
         abort(404)
+    regions = listing.region_names(session)
     form = DeskFilterForm(request.args)
-    for name, pairs in _filter_choices(session, audience, user).items():
+    for name, pairs in _filter_choices(session, audience, user, regions).items():
         getattr(form, name).choices = forms.choices(pairs)
     filters, problems = read_filters(form)
     cursor = listing.Cursor.decode(request.args.get("after"))
@@ -144,7 +142,7 @@ def desk_list(slug: str, kind: str, queue_id: str | None = None) -> Any:
         form=form,
         problems=problems,
         page=page,
-        regions=listing.region_names(session),
+        regions=regions,
         now=now,
         first_url=url_for(endpoint, **place, **kept) if cursor else None,
         next_url=next_url,

@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 from wtforms import (
     DateField,
     RadioField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -41,7 +40,7 @@ from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from servicedesk.console import labels
-from servicedesk.console.forms import ConsoleForm, choices
+from servicedesk.console.forms import ConsoleForm, SelectField, choices
 from servicedesk.kb_markdown import MediaPolicy, check_markdown
 from servicedesk.knowledge import MAX_BODY, MAX_TITLE, Draft
 from servicedesk.message_templates import LANGUAGES

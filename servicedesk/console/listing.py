@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from servicedesk import access
 from servicedesk.lifecycle import ACTIVE
@@ -99,7 +99,14 @@ def visible_queues(session: Session, user: User, audience: str) -> list[Queue]:
             select(Queue)
             .join(Organization, Organization.id == Queue.organization_id)
             .where(Queue.active, Organization.active, Queue.audience == audience)
-            .options(joinedload(Queue.organization))
+            .options(
+                # The menus show names; these are read on every console page.
+                defer(Queue.topics),
+                defer(Queue.languages),
+                joinedload(Queue.organization).defer(Organization.aliases),
+                joinedload(Queue.organization).defer(Organization.staff_email_domains),
+                joinedload(Queue.organization).defer(Organization.opening_hours),
+            )
             .order_by(Organization.position, Organization.id, Queue.position, Queue.id)
         )
         .scalars()
@@ -108,7 +115,8 @@ def visible_queues(session: Session, user: User, audience: str) -> list[Queue]:
     return [
         q
         for q in queues
-        if access.can_see(user, Ticket(audience=q.audience, organization_id=q.organization_id))
+        if user.is_active
+        and access.sees(user.role, user.organization_id, q.audience, q.organization_id)
     ]
 
 
@@ -213,10 +221,13 @@ def ticket_page(
     size: int = PAGE_SIZE,
 ) -> Page:
     loads = (
+        defer(Ticket.routing),  # the routing explanation: the ticket page shows it, not the list
         joinedload(Ticket.contact),
-        joinedload(Ticket.organization),
-        joinedload(Ticket.assignee),
-        joinedload(Ticket.queue),
+        # What the rows show of them, not their JSON columns on every row.
+        joinedload(Ticket.organization).load_only(
+            Organization.name_fi, Organization.name_sv, Organization.name_en
+        ),
+        joinedload(Ticket.assignee).load_only(User.name),
     )
     query = list_query(user, view, filters, now, after, size).options(*loads)
     rows: list[Ticket] = list(session.execute(query).unique().scalars())
@@ -285,18 +296,20 @@ def desk_users(session: Session, audience: str) -> list[User]:
     """Active console users who could hold tickets of a desk (for the
     assignee filter)."""
     users = session.execute(
-        select(User).where(User.is_active).order_by(User.name, User.id)
+        select(User)
+        .where(User.is_active)
+        .order_by(User.name, User.id)
+        .options(defer(User.languages), defer(User.topics))
     ).scalars()
-    return [
-        u
-        for u in users
-        if access.can_see(u, Ticket(audience=audience, organization_id=u.organization_id))
-    ]
+    return [u for u in users if access.sees(u.role, u.organization_id, audience, u.organization_id)]
 
 
 def assignable_users(session: Session, ticket: Ticket) -> list[User]:
     """Active users who may see ``ticket``, so it can be given to them."""
     users = session.execute(
-        select(User).where(User.is_active).order_by(User.name, User.id)
+        select(User)
+        .where(User.is_active)
+        .order_by(User.name, User.id)
+        .options(defer(User.languages), defer(User.topics))
     ).scalars()
     return [u for u in users if access.can_see(u, ticket)]

@@ -16,13 +16,13 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as tr
 from flask_babel import lazy_gettext as tr_lazy
 from sqlalchemy import ColumnElement, select
-from wtforms import SelectField, StringField
+from wtforms import StringField
 
 from servicedesk import access
 from servicedesk import search as finder
 from servicedesk.console import console, forms, labels, listing
 from servicedesk.console.desk import read_filters
-from servicedesk.console.forms import DeskFilterForm
+from servicedesk.console.forms import DeskFilterForm, SelectField
 from servicedesk.console.identity import me
 from servicedesk.lifecycle import TicketStatus
 from servicedesk.models import Ticket, User
