@@ -39,13 +39,13 @@ class SearchForm(DeskFilterForm):
     status = SelectField(tr_lazy("Status"), default="all", validate_choice=False)
 
 
-def _choices(user: User) -> dict[str, list[tuple[str, str]]]:
+def _choices(user: User, region_names: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
     session = db()
     anything = ("", tr("Any"))
     people: dict[int, User] = {}
     for audience in ("applicant", "staff"):
         people.update({u.id: u for u in listing.desk_users(session, audience) if u.id != user.id})
-    regions = sorted(listing.region_names(session).items())
+    regions = sorted(region_names.items())
     return {
         "desk": [anything] + [(k, str(v)) for k, v in labels.DESKS.items()],
         "status": [("all", tr("Any")), ("active", tr("Active (new, open, waiting)"))]
@@ -90,7 +90,8 @@ def search() -> Any:
         if number is not None:
             return redirect(url_for("console.ticket_page", number=number))
     form = SearchForm(request.args)
-    for name, pairs in _choices(user).items():
+    region_names = listing.region_names(session)
+    for name, pairs in _choices(user, region_names).items():
         getattr(form, name).choices = forms.choices(pairs)
     form.q.data = query.text
     conditions, problems = _conditions(form)
@@ -115,5 +116,5 @@ def search() -> Any:
         problems=problems,
         pages=pages,
         filtered=filtered,
-        regions=listing.region_names(session),
+        regions=region_names,
     )
