@@ -199,6 +199,13 @@ class PostgresIndex:
         limit: int,
         before: int | None = None,
     ) -> list[tuple[int, int, float]]:
+        # At its default random_page_cost (4, for spinning disks) PostgreSQL
+        # walks the messages newest first for a word in few of them or none
+        # (a name, a misspelling): all 3.4 million messages at a million
+        # tickets, 2 s, where the GIN index's matches take 6 ms.  At 1.1
+        # (data on SSD or in memory, PostgreSQL's usual advice) it reads
+        # the index for those; common words still stop early on the walk.
+        session.execute(text("SET LOCAL random_page_cost = 1.1"))
         query = tsquery(terms)
         newest = self.newest_messages(terms, where, limit, before).scalar_subquery()
         # Ranked only after the newest matches are cut off, so a very common
