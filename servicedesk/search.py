@@ -48,7 +48,11 @@ MAX_TERMS = 10
 MAX_WORD = 64
 CANDIDATES = 200
 MESSAGE_SCAN = 2000
-MESSAGE_BATCHES = (250, 500, MESSAGE_SCAN - 750)  # read until CANDIDATES tickets are found
+# Read until CANDIDATES tickets are found.  A first batch of 500, not 250:
+# a word in one message of a hundred (ansökan) then needs one batch, not
+# two (at a million tickets 130 ms against 230 ms), and a common word's
+# walk stops a little later (hakemus: 3 ms against 2 ms).
+MESSAGE_BATCHES = (500, MESSAGE_SCAN - 500)
 MAX_RESULTS = 200
 PAGE_SIZE = 25
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from servicedesk import search
+from servicedesk import access, search, search_index
 from servicedesk.models import Message, Ticket
 from tests.integration import search_kit
 from tests.integration.console_kit import make_ticket, make_user
@@ -219,3 +219,34 @@ def test_an_older_ticket_behind_a_long_thread_is_still_found(session, rt, agent)
     )
     session.commit()
     assert sorted(found(session, agent, "jonosta")) == sorted([older.number, busy.number])
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_reading_the_matches_at_once_or_walking_gives_the_same(session, rt, agent) -> None:
+    """On PostgreSQL a word in few messages is read from the GIN index at
+    once, a common one by walking the messages newest first: the same
+    newest messages either way, with the caller's conditions and from any
+    point on."""
+    now = rt.now()
+    place = {"queue": "national-triage", "organization": "national-desk"}
+    tickets = [
+        make_ticket(session, now, **place, subject=f"Kaksi tapaa {n}", body=f"jonosta {n}")
+        for n in range(6)
+    ]
+    staff = make_ticket(session, now, audience="staff", queue="osao-staff", organization="osao")
+    for n, ticket in enumerate([*tickets, staff] * 4):
+        words = "jonosta hakemus" if n % 3 else "hakemus"
+        session.add(
+            Message(ticket_id=ticket.id, direction="inbound", channel="email", body_text=words)
+        )
+    session.commit()
+    index = search_index.PostgresIndex()
+    applicants = [Ticket.audience == "applicant", access.visible(agent)]
+    for text in ("jonosta", "hakemus", "hakemus -jonosta", '"jonosta hakemus"', "xyzzy"):
+        terms = search.parse(text).terms
+        every = session.scalars(index.newest_messages(terms, applicants, 1000)).all()
+        for before in (None, *every[::5]):
+            walked = session.scalars(index.newest_messages(terms, applicants, 7, before)).all()
+            read = index.newest_messages(terms, applicants, 7, before, few=True)
+            assert session.scalars(read).all() == walked, (text, before)
+    assert index.estimated_matches(session, search.parse("jonosta").terms) >= 1
