@@ -228,9 +228,15 @@ def test_reading_the_matches_at_once_or_walking_gives_the_same(session, rt, agen
     newest messages either way, with the caller's conditions and from any
     point on."""
     now = rt.now()
-    place = {"queue": "national-triage", "organization": "national-desk"}
     tickets = [
-        make_ticket(session, now, **place, subject=f"Kaksi tapaa {n}", body=f"jonosta {n}")
+        make_ticket(
+            session,
+            now,
+            queue="national-triage",
+            organization="national-desk",
+            subject=f"Kaksi tapaa {n}",
+            body=f"jonosta {n}",
+        )
         for n in range(6)
     ]
     staff = make_ticket(session, now, audience="staff", queue="osao-staff", organization="osao")
