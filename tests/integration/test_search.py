@@ -223,10 +223,10 @@ def test_an_older_ticket_behind_a_long_thread_is_still_found(session, rt, agent)
 
 @pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 def test_reading_the_matches_at_once_or_walking_gives_the_same(session, rt, agent) -> None:
-    """On PostgreSQL a word in few messages is read from the GIN index at
-    once, a common one by walking the messages newest first: the same
-    newest messages either way, with the caller's conditions and from any
-    point on."""
+    """On PostgreSQL a word in few messages (or subjects) is read from the
+    GIN index at once, a common one by walking newest first: the same
+    newest messages and tickets either way, with the caller's conditions,
+    and for messages from any point on."""
     now = rt.now()
     tickets = [
         make_ticket(
@@ -234,7 +234,7 @@ def test_reading_the_matches_at_once_or_walking_gives_the_same(session, rt, agen
             now,
             queue="national-triage",
             organization="national-desk",
-            subject=f"Kaksi tapaa {n}",
+            subject=f"Kaksi tapaa {n}" if n % 2 else f"Yksi tapa {n}",
             body=f"jonosta {n}",
         )
         for n in range(6)
@@ -248,11 +248,15 @@ def test_reading_the_matches_at_once_or_walking_gives_the_same(session, rt, agen
     session.commit()
     index = search_index.PostgresIndex()
     applicants = [Ticket.audience == "applicant", access.visible(agent)]
-    for text in ("jonosta", "hakemus", "hakemus -jonosta", '"jonosta hakemus"', "xyzzy"):
+    for text in ("jonosta", "hakemus", "hakemus -jonosta", '"jonosta hakemus"', "xyzzy", "tapaa"):
         terms = search.parse(text).terms
         every = session.scalars(index.newest_messages(terms, applicants, 1000)).all()
         for before in (None, *every[::5]):
             walked = session.scalars(index.newest_messages(terms, applicants, 7, before)).all()
             read = index.newest_messages(terms, applicants, 7, before, few=True)
             assert session.scalars(read).all() == walked, (text, before)
+        walked = session.scalars(index.newest_tickets(terms, applicants, 4)).all()
+        read = index.newest_tickets(terms, applicants, 4, few=True)
+        assert session.scalars(read).all() == walked, text
     assert index.estimated_matches(session, search.parse("jonosta").terms) >= 1
+    assert index.estimated_matches(session, search.parse("tapaa").terms, subjects=True) >= 1
