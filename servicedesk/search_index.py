@@ -193,6 +193,31 @@ FEW_SUBJECT_MATCHES = 15_000
 
 
 class PostgresIndex:
+    """One search's queries (a new one per search: it remembers, for the
+    search's words, how their matches are best read)."""
+
+    def __init__(self) -> None:
+        self._few: dict[tuple[tuple[Term, ...], bool], bool] = {}
+
+    def _few_matches(self, session: Session, terms: Sequence[Term], *, subjects: bool) -> bool:
+        """Whether the matches of ``terms`` are few enough to read at once
+        (FEW_MATCHES), asked of the planner once per search."""
+        key = (tuple(terms), subjects)
+        if key not in self._few:
+            if not self._few:
+                # At its default random_page_cost (4, for spinning disks)
+                # PostgreSQL walks the messages newest first for a word in
+                # few of them or none (a name, a misspelling): all 3.4
+                # million messages at a million tickets, 2 s, where the GIN
+                # index's matches take 6 ms.  At 1.1 (data on SSD or in
+                # memory, PostgreSQL's usual advice) it reads the index for
+                # those.  Even so it walks for a word in a few thousand (a
+                # town's name): hence the choice made here from its estimate.
+                session.execute(text("SET LOCAL random_page_cost = 1.1"))
+            limit = FEW_SUBJECT_MATCHES if subjects else FEW_MATCHES
+            self._few[key] = self.estimated_matches(session, terms, subjects=subjects) < limit
+        return self._few[key]
+
     def newest_messages(
         self,
         terms: Sequence[Term],
@@ -264,16 +289,7 @@ class PostgresIndex:
         limit: int,
         before: int | None = None,
     ) -> list[tuple[int, int, float]]:
-        # At its default random_page_cost (4, for spinning disks) PostgreSQL
-        # walks the messages newest first for a word in few of them or none
-        # (a name, a misspelling): all 3.4 million messages at a million
-        # tickets, 2 s, where the GIN index's matches take 6 ms.  At 1.1
-        # (data on SSD or in memory, PostgreSQL's usual advice) it reads
-        # the index for those; common words still stop early on the walk.
-        session.execute(text("SET LOCAL random_page_cost = 1.1"))
-        # Even so it walks for a word in a few thousand messages (a town's
-        # name): the choice is made here from its own estimate.
-        few = self.estimated_matches(session, terms) < FEW_MATCHES
+        few = self._few_matches(session, terms, subjects=False)
         query = tsquery(terms)
         newest = self.newest_messages(terms, where, limit, before, few=few).scalar_subquery()
         # Ranked only after the newest matches are cut off, so a very common
@@ -293,8 +309,7 @@ class PostgresIndex:
         where: Sequence[ColumnElement[bool]],
         limit: int,
     ) -> list[tuple[int, float]]:
-        session.execute(text("SET LOCAL random_page_cost = 1.1"))  # as for messages
-        few = self.estimated_matches(session, terms, subjects=True) < FEW_SUBJECT_MATCHES
+        few = self._few_matches(session, terms, subjects=True)
         query = tsquery(terms)
         newest = self.newest_tickets(terms, where, limit, few=few).scalar_subquery()
         rank = func.ts_rank(title_document(), query, type_=Float)

@@ -103,9 +103,11 @@ def visible_queues(session: Session, user: User, audience: str) -> list[Queue]:
                 # The menus show names; these are read on every console page.
                 defer(Queue.topics),
                 defer(Queue.languages),
-                joinedload(Queue.organization).defer(Organization.aliases),
-                joinedload(Queue.organization).defer(Organization.staff_email_domains),
-                joinedload(Queue.organization).defer(Organization.opening_hours),
+                joinedload(Queue.organization).options(
+                    defer(Organization.aliases),
+                    defer(Organization.staff_email_domains),
+                    defer(Organization.opening_hours),
+                ),
             )
             .order_by(Organization.position, Organization.id, Queue.position, Queue.id)
         )
