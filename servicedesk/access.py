@@ -39,11 +39,17 @@ def visible(user: User | None) -> ColumnElement[bool]:
 
 
 def can_see(user: User | None, ticket: Ticket) -> bool:
+    return may_see(user, ticket.audience, ticket.organization_id)
+
+
+def may_see(user: User | None, audience: str, organization_id: str | None) -> bool:
+    """``can_see`` for a ticket of ``audience`` held by ``organization_id``
+    (a queue's, say), without a ticket at hand."""
     if user is None:
         return True
     if not user.is_active:
         return False
-    return sees(user.role, user.organization_id, ticket.audience, ticket.organization_id)
+    return sees(user.role, user.organization_id, audience, organization_id)
 
 
 def sees(

@@ -114,12 +114,7 @@ def visible_queues(session: Session, user: User, audience: str) -> list[Queue]:
         .scalars()
         .all()
     )
-    return [
-        q
-        for q in queues
-        if user.is_active
-        and access.sees(user.role, user.organization_id, q.audience, q.organization_id)
-    ]
+    return [q for q in queues if access.may_see(user, q.audience, q.organization_id)]
 
 
 def _scope(user: User, view: View, now: datetime) -> list[ColumnElement[bool]]:
@@ -303,7 +298,7 @@ def desk_users(session: Session, audience: str) -> list[User]:
         .order_by(User.name, User.id)
         .options(defer(User.languages), defer(User.topics))
     ).scalars()
-    return [u for u in users if access.sees(u.role, u.organization_id, audience, u.organization_id)]
+    return [u for u in users if access.may_see(u, audience, u.organization_id)]
 
 
 def assignable_users(session: Session, ticket: Ticket) -> list[User]:
