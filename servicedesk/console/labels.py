@@ -81,6 +81,13 @@ ROLES: dict[str, Any] = {
     "helpdesk": _l("National staff helpdesk"),
 }
 DESKS: dict[str, Any] = {"applicant": _l("Applicants"), "staff": _l("Staff")}
+#: A desk's views, in the order its navigation shows them.
+VIEWS: dict[str, Any] = {
+    "all": _l("All active"),
+    "mine": _l("Mine"),
+    "unassigned": _l("Unassigned"),
+    "overdue": _l("Overdue"),
+}
 EVENTS: dict[str, Any] = {
     "created": _l("Created"),
     "routed": _l("Routed"),
@@ -227,6 +234,7 @@ def install(app: Flask) -> None:
         LANGUAGES=LANGUAGES,
         ROLES=ROLES,
         DESKS=DESKS,
+        VIEWS=VIEWS,
         EVENTS=EVENTS,
         LINK_KINDS=LINK_KINDS,
         SURVEY_SCORES=SURVEY_SCORES,
