@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Float,
     Select,
@@ -152,6 +153,14 @@ def title_document() -> ColumnElement[Any]:
     return literal_column(f"{Ticket.__tablename__}.{TITLE_VECTOR}", type_=TSVECTOR)
 
 
+def message_matches(terms: Sequence[Term]) -> ColumnElement[bool]:
+    return message_document().op("@@", return_type=Boolean)(tsquery(terms))
+
+
+def subject_matches(terms: Sequence[Term]) -> ColumnElement[bool]:
+    return title_document().op("@@", return_type=Boolean)(tsquery(terms))
+
+
 def _tsquery_of(term: Term) -> ColumnElement[Any]:
     if len(term.words) > 1:
         phrase = " ".join(term.words)
@@ -230,7 +239,7 @@ class PostgresIndex:
         """The ids of the newest matching messages; with ``few``, read from
         all the matches at once (a materialised CTE over the GIN index)
         rather than by walking the messages newest first."""
-        matching = message_document().op("@@")(tsquery(terms))
+        matching = message_matches(terms)
         if few:
             found = select(Message.id, Message.ticket_id).where(matching)
             if before is not None:
@@ -257,7 +266,7 @@ class PostgresIndex:
     ) -> Select[Any]:
         """The ids of the newest tickets whose subject matches; with
         ``few``, read from all the matches at once (as for messages)."""
-        found = select(Ticket.id).where(title_document().op("@@")(tsquery(terms)), *where)
+        found = select(Ticket.id).where(subject_matches(terms), *where)
         if few:
             matches = found.cte("matches").prefix_with("MATERIALIZED")
             return select(matches.c.id).order_by(matches.c.id.desc()).limit(limit)
@@ -270,9 +279,9 @@ class PostgresIndex:
         """PostgreSQL's estimate of the messages (or ticket subjects)
         matching ``terms``: a plan, nothing run."""
         if subjects:
-            statement = select(Ticket.id).where(title_document().op("@@")(tsquery(terms)))
+            statement = select(Ticket.id).where(subject_matches(terms))
         else:
-            statement = select(Message.id).where(message_document().op("@@")(tsquery(terms)))
+            statement = select(Message.id).where(message_matches(terms))
         compiled = statement.compile(dialect=session.get_bind().dialect)
         plan = (
             session.connection()
