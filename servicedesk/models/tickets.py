@@ -42,7 +42,15 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_queue_status_id", "queue_id", "status", "id"),
-        Index("ix_tickets_audience_status_id", "audience", "status", "id"),
+        # The desk's view counts (listing.view_counts) read the assignee,
+        # the deadline and the organisation from the index alone (0010).
+        Index(
+            "ix_tickets_audience_status_id",
+            "audience",
+            "status",
+            "id",
+            postgresql_include=["assignee_id", "due_at", "organization_id"],
+        ),
         Index("ix_tickets_assignee_status_id", "assignee_id", "status", "id"),
         Index("ix_tickets_contact_id_id", "contact_id", "id"),
         Index("ix_tickets_created_at", "created_at"),
