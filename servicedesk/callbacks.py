@@ -26,6 +26,9 @@ from servicedesk.models import AuditEvent, Ticket, User
 
 REQUESTED = "callback_requested"
 DONE = "callback_done"
+#: A later ``callback_done`` on the same ticket, in ``_pending_requests``:
+#: made once, since an alias made per call builds its columns anew each time.
+_LATER = aliased(AuditEvent, name="later")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +48,13 @@ class PendingCallback:
 def _pending_requests(
     session: Session, *where: ColumnElement[bool]
 ) -> list[tuple[AuditEvent, Ticket]]:
-    done = aliased(AuditEvent)
     answered_later = (
-        select(done.id)
-        .where(done.ticket_id == AuditEvent.ticket_id, done.kind == DONE, done.id > AuditEvent.id)
+        select(_LATER.id)
+        .where(
+            _LATER.ticket_id == AuditEvent.ticket_id,
+            _LATER.kind == DONE,
+            _LATER.id > AuditEvent.id,
+        )
         .exists()
     )
     rows = session.execute(
