@@ -18,7 +18,7 @@ from flask_login import UserMixin, current_user
 
 from servicedesk import access
 from servicedesk.console import console
-from servicedesk.console.listing import visible_queues
+from servicedesk.console.listing import visible_desks, visible_queues
 from servicedesk.extensions import login_manager
 from servicedesk.models import Queue, User
 from servicedesk.web import db
@@ -67,6 +67,14 @@ def my_queues(audience: str) -> list[Queue]:
     return cache[audience]
 
 
+def _nav_desks() -> list[str]:
+    """The desks the signed-in user has a queue in (once a request)."""
+    if "console_desks" not in g:
+        desks = visible_desks(db(), me())
+        g.console_desks = [a for a in ("applicant", "staff") if a in desks]
+    return list(g.console_desks)
+
+
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: a relative path under /console only,
     so a crafted link cannot send the user to another site."""
@@ -104,6 +112,6 @@ def console_context() -> dict[str, Any]:
     return {
         "console_user": user,
         "is_admin": access.can_administer(user),
-        "nav_desks": [a for a in ("applicant", "staff") if my_queues(a)] if user else [],
+        "nav_desks": _nav_desks() if user else [],
         "ui_lang": str(get_locale() or "fi")[:2],
     }

@@ -92,13 +92,17 @@ class Page:
     identities: dict[int, list[ContactIdentity]] = field(default_factory=dict)
 
 
+#: The queues the console's menus offer: active, of an active organisation.
+MENU_QUEUES = (Queue.active, Organization.active)
+
+
 def visible_queues(session: Session, user: User, audience: str) -> list[Queue]:
     """The active queues of one desk whose tickets ``user`` may see."""
     queues = (
         session.execute(
             select(Queue)
             .join(Organization, Organization.id == Queue.organization_id)
-            .where(Queue.active, Organization.active, Queue.audience == audience)
+            .where(*MENU_QUEUES, Queue.audience == audience)
             .options(
                 # The menus show names; these are read on every console page.
                 defer(Queue.topics),
@@ -115,6 +119,18 @@ def visible_queues(session: Session, user: User, audience: str) -> list[Queue]:
         .all()
     )
     return [q for q in queues if access.may_see(user, q.audience, q.organization_id)]
+
+
+def visible_desks(session: Session, user: User) -> set[str]:
+    """The desks (audiences) where ``visible_queues`` would list a queue:
+    the console's top navigation, on every page, without loading them."""
+    rows = session.execute(
+        select(Queue.audience, Queue.organization_id)
+        .join(Organization, Organization.id == Queue.organization_id)
+        .where(*MENU_QUEUES)
+        .distinct()
+    ).all()
+    return {audience for audience, org in rows if access.may_see(user, audience, org)}
 
 
 def _scope(user: User, view: View, now: datetime) -> list[ColumnElement[bool]]:

@@ -126,6 +126,11 @@ def test_each_role_sees_its_desks(client, session, desks, role, applicant_desk, 
     home = client.get("/console/").get_data(as_text=True)
     assert ('id="desk-applicants"' in home) == applicant_desk
     assert ('id="desk-staff"' in home) == staff_desk
+    # The main navigation on every page links the same desks.
+    search = client.get("/console/search?q=x").get_data(as_text=True)
+    for page in (home, search):
+        assert ('class="desk-link desk-applicant"' in page) == applicant_desk
+        assert ('class="desk-link desk-staff"' in page) == staff_desk
     assert (client.get("/console/desks/applicants/").status_code == 200) == applicant_desk
     assert (client.get("/console/desks/staff/").status_code == 200) == staff_desk
     assert ('href="/console/admin/"' in home) == (role == "admin")
