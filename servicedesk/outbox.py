@@ -71,7 +71,7 @@ def add(
 
 def claim(session: Session, item_id: int, now: datetime) -> OutboxItem | None:
     """Take the row for sending, or None when someone else has it or it is done."""
-    result = session.execute(
+    claimed = session.execute(
         update(OutboxItem)
         .where(
             OutboxItem.id == item_id,
@@ -85,12 +85,12 @@ def claim(session: Session, item_id: int, now: datetime) -> OutboxItem | None:
             lease_until=now + LEASE,
             attempts=OutboxItem.attempts + 1,
         )
-        .execution_options(synchronize_session=False)
-    )
+        # The row as claimed, in the same statement (not read again).
+        .returning(OutboxItem)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
     session.commit()
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return session.get(OutboxItem, item_id, populate_existing=True)
+    return claimed
 
 
 def to_outbound(session: Session, runtime: Runtime, item: OutboxItem) -> OutboundMessage:
@@ -128,14 +128,14 @@ def to_outbound(session: Session, runtime: Runtime, item: OutboxItem) -> Outboun
 def _set_message_status(
     session: Session, item: OutboxItem, status: str, error: str | None = None
 ) -> None:
+    """The delivery state shown on the message the row sends (an UPDATE:
+    the message itself, bodies and all, is not read for it)."""
     if item.message_id is None:
         return
-    message = session.get(Message, item.message_id)
-    if message is not None:
-        message.delivery_status = status
-        message.delivery_error = error
-        if item.provider_id and item.channel == Channel.SMS:
-            message.external_id = item.provider_id
+    values: dict[str, Any] = {"delivery_status": status, "delivery_error": error}
+    if item.provider_id and item.channel == Channel.SMS:
+        values["external_id"] = item.provider_id
+    session.execute(update(Message).where(Message.id == item.message_id).values(**values))
 
 
 def _note_unsubscribed(session: Session, item: OutboxItem, now: datetime) -> None:
