@@ -51,6 +51,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def created_now(row: Any) -> datetime:
+    """``row.created_at``, taken now when still unset: the column default
+    would set it only at the INSERT, and the flush listeners (ticket counts,
+    durations) need it before, all the same value."""
+    if row.created_at is None:
+        row.created_at = utcnow()
+    created: datetime = row.created_at
+    return created
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime}

@@ -30,7 +30,7 @@ from sqlalchemy import String, event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from servicedesk.db import upsert
-from servicedesk.models.base import Base, utcnow
+from servicedesk.models.base import Base, created_now
 from servicedesk.models.tickets import Ticket
 
 PENDING = "servicedesk.new_tickets"  # Session.info key: tickets added since the last commit
@@ -56,8 +56,7 @@ def _note_new_tickets(session: Session, _context: Any, _instances: Any) -> None:
     new = [o for o in session.new if isinstance(o, Ticket)]
     if new:
         for ticket in new:
-            if ticket.created_at is None:  # the column default, taken now to know the hour
-                ticket.created_at = utcnow()
+            created_now(ticket)  # to know its hour
         session.info.setdefault(PENDING, []).extend(new)
 
 

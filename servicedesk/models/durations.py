@@ -30,7 +30,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from routing import OpeningHours
 from servicedesk.business_hours import hours_between, opening_hours
-from servicedesk.models.base import Base, JSONType, UTCDateTime, utcnow
+from servicedesk.models.base import Base, JSONType, UTCDateTime, created_now
 from servicedesk.models.directory import Organization
 from servicedesk.models.messages import Message
 from servicedesk.models.tickets import AuditEvent, Ticket
@@ -114,8 +114,7 @@ def keep_durations(session: Session, _context: Any, _instances: Any) -> None:
         return
     calendar = _Calendar(lambda key: session.get(Organization, key))
     for ticket in tickets:
-        if ticket.created_at is None:  # the column default, taken now so both agree
-            ticket.created_at = utcnow()
+        created_now(ticket)
         organization_id = ticket.organization_id
         ticket.first_response_hours = _ticket_hours(
             calendar, organization_id, ticket.created_at, ticket.first_response_at
@@ -132,8 +131,7 @@ def keep_durations(session: Session, _context: Any, _instances: Any) -> None:
     happenings: dict[int, list[Any]] = {}
     items: list[Any] = [*moves, *answers]  # each with a ticket_id, checked above
     for item in items:
-        if item.created_at is None:
-            item.created_at = utcnow()
+        created_now(item)
         happenings.setdefault(item.ticket_id, []).append(item)
     if happenings:
         _follow(session, calendar, happenings)
