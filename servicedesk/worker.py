@@ -22,6 +22,18 @@ REDIS_LOST = (RedisConnectionError, RedisTimeoutError)
 MAX_WAIT = 30.0  # seconds between attempts while Redis is away
 
 
+class _Worker(SimpleWorker):
+    """rq's SimpleWorker that remembers being asked to stop (SIGTERM or
+    SIGINT), since rq's handler then asks Redis for the worker's state and
+    fails with it when Redis is away."""
+
+    stop_requested = False
+
+    def request_stop(self, signum: Any, frame: Any) -> None:
+        self.stop_requested = True
+        super().request_stop(signum, frame)
+
+
 def run_worker(
     runtime: Runtime, *, queues: tuple[str, ...] | None = None, burst: bool = False
 ) -> bool:
@@ -40,12 +52,12 @@ def run_worker(
             started = time.monotonic()
             worker = None
             try:
-                worker = SimpleWorker([jobs.queue(n) for n in names], connection=jobs.connection)
+                worker = _Worker([jobs.queue(n) for n in names], connection=jobs.connection)
                 return bool(worker.work(burst=burst, with_scheduler=not burst))
             except REDIS_LOST as error:
                 # Asked to stop (rq's SIGTERM handler asks Redis for the
                 # worker's state, and failed): stop.
-                if getattr(worker, "_shutdown_requested_date", None) is not None:
+                if worker is not None and worker.stop_requested:
                     logger.warning("stopping without Redis (%s)", error)
                     return False
                 if time.monotonic() - started > MAX_WAIT:
