@@ -19,6 +19,7 @@ from flask_login import UserMixin, current_user
 from servicedesk import access
 from servicedesk.console import console
 from servicedesk.console.listing import visible_desks, visible_queues
+from servicedesk.desk_policies import DESKS
 from servicedesk.extensions import login_manager
 from servicedesk.models import Queue, User
 from servicedesk.web import db
@@ -68,11 +69,18 @@ def my_queues(audience: str) -> list[Queue]:
 
 
 def _nav_desks() -> list[str]:
-    """The desks the signed-in user has a queue in (once a request)."""
+    """The desks the signed-in user has a queue in (once a request; from
+    the queue menus when the page has read both, as the home page has)."""
     if "console_desks" not in g:
-        desks = visible_desks(db(), me())
-        g.console_desks = [a for a in ("applicant", "staff") if a in desks]
-    return list(g.console_desks)
+        menus: dict[str, list[Queue]] = g.get("console_queues", {})
+        desks = (
+            {a for a in DESKS if menus[a]}
+            if all(a in menus for a in DESKS)
+            else visible_desks(db(), me())
+        )
+        g.console_desks = [a for a in DESKS if a in desks]
+    nav: list[str] = g.console_desks
+    return nav
 
 
 def safe_next(target: str | None) -> str:
