@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from servicedesk.console import console, forms, labels, listing
 from servicedesk.console.forms import DeskFilterForm
 from servicedesk.console.identity import me, my_queues
+from servicedesk.desk_policies import DESKS
 from servicedesk.lifecycle import TicketStatus
 from servicedesk.models import User
 from servicedesk.web import db, runtime
@@ -34,7 +35,7 @@ def local_day_start(day: date) -> datetime:
 def home() -> Any:
     session, user, now = db(), me(), runtime().now()
     desks = []
-    for audience in ("applicant", "staff"):
+    for audience in DESKS:
         queues = my_queues(audience)
         if not queues:
             continue

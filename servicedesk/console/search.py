@@ -24,6 +24,7 @@ from servicedesk.console import console, forms, labels, listing
 from servicedesk.console.desk import read_filters
 from servicedesk.console.forms import DeskFilterForm, SelectField
 from servicedesk.console.identity import me
+from servicedesk.desk_policies import DESKS
 from servicedesk.lifecycle import TicketStatus
 from servicedesk.models import Ticket, User
 from servicedesk.web import db
@@ -43,7 +44,7 @@ def _choices(user: User, region_names: dict[str, str]) -> dict[str, list[tuple[s
     session = db()
     anything = ("", tr("Any"))
     people: dict[int, User] = {}
-    for audience in ("applicant", "staff"):
+    for audience in DESKS:
         people.update({u.id: u for u in listing.desk_users(session, audience) if u.id != user.id})
     regions = sorted(region_names.items())
     return {
