@@ -305,16 +305,16 @@ def region_names(session: Session) -> dict[str, str]:
     return {r.code: r.name_fi for r in session.execute(select(Region)).scalars()}
 
 
-def desk_users(session: Session, audience: str) -> list[User]:
-    """Active console users who could hold tickets of a desk (for the
-    assignee filter)."""
+def desk_users(session: Session, *audiences: str) -> list[User]:
+    """Active console users who could hold tickets of a desk (of any of
+    ``audiences``), by name: for the assignee filter."""
     users = session.execute(
         select(User)
         .where(User.is_active)
         .order_by(User.name, User.id)
         .options(defer(User.languages), defer(User.topics))
     ).scalars()
-    return [u for u in users if access.may_see(u, audience, u.organization_id)]
+    return [u for u in users if any(access.may_see(u, a, u.organization_id) for a in audiences)]
 
 
 def assignable_users(session: Session, ticket: Ticket) -> list[User]:

@@ -43,9 +43,7 @@ class SearchForm(DeskFilterForm):
 def _choices(user: User, region_names: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
     session = db()
     anything = ("", tr("Any"))
-    people: dict[int, User] = {}
-    for audience in DESKS:
-        people.update({u.id: u for u in listing.desk_users(session, audience) if u.id != user.id})
+    people = [u for u in listing.desk_users(session, *DESKS) if u.id != user.id]
     regions = sorted(region_names.items())
     return {
         "desk": [anything] + [(k, str(v)) for k, v in labels.DESKS.items()],
@@ -56,7 +54,7 @@ def _choices(user: User, region_names: dict[str, str]) -> dict[str, list[tuple[s
         "topic": [anything] + [(k, str(v)) for k, v in labels.TOPICS.items()],
         "language": [anything] + [(k, str(v)) for k, v in labels.LANGUAGES.items()],
         "assignee": [anything, ("none", tr("Nobody")), (str(user.id), tr("Me"))]
-        + [(str(u.id), u.name) for u in sorted(people.values(), key=lambda u: (u.name, u.id))],
+        + [(str(u.id), u.name) for u in sorted(people, key=lambda u: (u.name, u.id))],
         "sort": [("newest", "")],  # search ranks by relevance; the field is not shown
     }
 
