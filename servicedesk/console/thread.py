@@ -217,22 +217,17 @@ def build(session: Session, ticket: Ticket, user: User, now: datetime) -> Ticket
         else []
     )
     active = ticket_ops.is_active(ticket)
-    calls = list(
-        session.execute(
-            select(CallRecord).where(CallRecord.ticket_id == ticket.id).order_by(CallRecord.id)
-        ).scalars()
-    )
+    # The calls, and which have a stored recording, without loading the audio.
+    rows = session.execute(
+        select(CallRecord, CallRecord.recording_data.is_not(None))
+        .where(CallRecord.ticket_id == ticket.id)
+        .order_by(CallRecord.id)
+    ).all()
+    calls = [call for call, _has_audio in rows]
+    recorded = {call.id for call, has_audio in rows if has_audio}
     thread = entries(session, ticket, contact, calls)
     in_thread = {e.message.id for e in thread}
     orphans = [c for c in calls if c.message_id is None or c.message_id not in in_thread]
-    # Which calls have a stored recording, without loading the audio.
-    recorded = set(
-        session.execute(
-            select(CallRecord.id).where(
-                CallRecord.ticket_id == ticket.id, CallRecord.recording_data.is_not(None)
-            )
-        ).scalars()
-    )
     return TicketPage(
         ticket=ticket,
         entries=thread,

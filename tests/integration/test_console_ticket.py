@@ -148,6 +148,16 @@ def test_thread_shows_every_channel_in_time_order(signed_in, rt, session, ticket
     assert "https://api.twilio.com/rec/RE1" in html and "2 min 5 s" in html
 
 
+def test_a_stored_recording_is_offered_only_for_its_call(signed_in, session, ticket) -> None:
+    kept = CallRecord(call_sid="CA2", ticket_id=ticket.id, recording_data=b"ID3fake-mp3")
+    none = CallRecord(call_sid="CA3", ticket_id=ticket.id)
+    session.add_all([kept, none])
+    session.commit()
+    html = page_of(signed_in, ticket)
+    links = re.findall(r'href="/console/calls/(\d+)/recording"', html)
+    assert links == [str(kept.id)]
+
+
 def test_side_panel_shows_the_contact_and_the_history(client, rt, session, contact) -> None:
     contact.identities[1].sms_opted_out_at = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
     contact.municipality_code = "564"
