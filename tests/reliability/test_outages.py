@@ -22,7 +22,7 @@ from tests.reliability.enquirers import DESK_SMS_NUMBER, Enquirers, reference
 from tests.reliability.http_client import HttpClient, hidden_fields, source_address
 from tests.reliability.services import private_postgres, private_redis
 from tests.reliability.settle import backlog, move_time_on, settle, tally, wait_quiet
-from tests.reliability.stack import postgres_schema
+from tests.reliability.stack import ManagedProcess, postgres_schema
 from tests.smtp_server import SmtpServer
 from tests.twilio_server import FakeTwilioServer
 
@@ -144,6 +144,14 @@ def _signed_sms(url: str, token: str, number: int) -> tuple[dict[str, str], str]
     return form, RequestValidator(token).compute_signature(url, form)
 
 
+def _none_restarted(processes: list[ManagedProcess], before: list[list[int]]) -> bool:
+    """Every process of every group is still the one it was: none died and
+    came back under a new pid (gunicorn respawning a worker, a crash).  A
+    group may have gained one: rq's scheduler process starts once the
+    worker holds its lock, which may come after the first snapshot."""
+    return all(set(pids) <= set(p.pids()) for p, pids in zip(processes, before, strict=True))
+
+
 def test_postgres_restart_during_intake_answers_retry_and_recovers_without_restarts(
     tmp_path: Path,
     redis_url: str,
@@ -200,7 +208,7 @@ def test_postgres_restart_during_intake_answers_retry_and_recovers_without_resta
             sending.join(timeout=120)
             assert enquirers.outcome.accepted == {reference(n) for n in range(16)}
             # The same processes serve again: nothing was restarted.
-            assert [p.pids() for p in processes] == pids_before
+            assert _none_restarted(processes, pids_before), stack.tails()
             assert all(p.is_running for p in processes)
             api = client.post_json(
                 "/api/v1/enquiries",
@@ -216,7 +224,7 @@ def test_postgres_restart_during_intake_answers_retry_and_recovers_without_resta
             jobs.enqueue(MAINTENANCE, "servicedesk.jobs.sweep_intake")
             jobs.enqueue(MAINTENANCE, "servicedesk.jobs.sweep_outbox")
             wait_quiet(database_url, timeout=60)
-            assert [p.pids() for p in processes] == pids_before
+            assert _none_restarted(processes, pids_before), stack.tails()
             assert_exactly_once(desk, 17)
         finally:
             stack.stop()
