@@ -305,24 +305,29 @@ def region_names(session: Session) -> dict[str, str]:
     return {r.code: r.name_fi for r in session.execute(select(Region)).scalars()}
 
 
+def _active_users(session: Session) -> list[User]:
+    """Active console users by name, as the assignee menus list them
+    (without their languages and topics, which the menus do not show)."""
+    return list(
+        session.execute(
+            select(User)
+            .where(User.is_active)
+            .order_by(User.name, User.id)
+            .options(defer(User.languages), defer(User.topics))
+        ).scalars()
+    )
+
+
 def desk_users(session: Session, *audiences: str) -> list[User]:
     """Active console users who could hold tickets of a desk (of any of
     ``audiences``), by name: for the assignee filter."""
-    users = session.execute(
-        select(User)
-        .where(User.is_active)
-        .order_by(User.name, User.id)
-        .options(defer(User.languages), defer(User.topics))
-    ).scalars()
-    return [u for u in users if any(access.may_see(u, a, u.organization_id) for a in audiences)]
+    return [
+        u
+        for u in _active_users(session)
+        if any(access.may_see(u, a, u.organization_id) for a in audiences)
+    ]
 
 
 def assignable_users(session: Session, ticket: Ticket) -> list[User]:
     """Active users who may see ``ticket``, so it can be given to them."""
-    users = session.execute(
-        select(User)
-        .where(User.is_active)
-        .order_by(User.name, User.id)
-        .options(defer(User.languages), defer(User.topics))
-    ).scalars()
-    return [u for u in users if access.can_see(u, ticket)]
+    return [u for u in _active_users(session) if access.can_see(u, ticket)]
