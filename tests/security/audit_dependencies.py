@@ -5,10 +5,16 @@ editable, is ours and skipped).
 - A known vulnerability fails the build, unless its id is listed in
   ``audit_allowlist.txt`` beside this file with the reason it does not
   apply (the one place where exceptions are justified).
-- When the audit cannot be done — pip-audit missing, its vulnerability
-  database unreachable, or most packages unknown to it (a mirror without
-  vulnerability data) — it says so loudly on stderr, never as a pass:
-  ``DEPENDENCY AUDIT NOT DONE``.  Whether that fails the build is the
+- Where pip-audit's per-version service cannot be reached but PyPI's
+  project pages can (a package mirror that passes ``/pypi/<name>/json``
+  and nothing below it, as on our build machines), the audit falls back to
+  those pages: each lists the advisories that affect the project's latest
+  release, so a package installed at its latest release is checked against
+  them, and one held below it (by another package's upper bound) is named as
+  not checked.
+- When the audit cannot be done — pip-audit missing, neither service
+  reachable, or most packages unknown to both — it says so loudly on
+  stderr, never as a pass: ``DEPENDENCY AUDIT NOT DONE``.  Whether that fails the build is the
   caller's choice: ``AUDIT_REQUIRED=1`` makes it fail (for a pipeline with
   the internet); by default it does not, so a machine without the
   vulnerability database can still build.
@@ -22,10 +28,13 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ALLOWLIST = Path(__file__).with_name("audit_allowlist.txt")
 UNAUDITED_SHARE = 0.5  # more unknown than this: the database is not really there
+PROJECT_PAGE = "https://pypi.org/pypi/{name}/json"
 
 
 def allowed() -> dict[str, str]:
@@ -52,7 +61,9 @@ def not_done(reason: str) -> int:
     return 1 if required else 0
 
 
-def main() -> int:
+def pip_audit() -> tuple[list[dict] | None, str]:
+    """pip-audit's dependencies (name, version, vulns, skip_reason), or
+    None and why not."""
     command = [
         sys.executable,
         "-m",
@@ -67,15 +78,68 @@ def main() -> int:
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     except subprocess.TimeoutExpired:
-        return not_done("pip-audit did not answer in five minutes")
+        return None, "pip-audit did not answer in five minutes"
     if "No module named pip_audit" in done.stderr:
-        return not_done("pip-audit is not installed (it belongs in the dev extras)")
+        return None, "pip-audit is not installed (it belongs in the dev extras)"
     try:
-        report = json.loads(done.stdout)
+        return json.loads(done.stdout).get("dependencies", []), ""
     except ValueError:
         first = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return not_done(f"pip-audit failed: {first[:300]}")
-    dependencies = report.get("dependencies", [])
+        return None, f"pip-audit failed: {first[:300]}"
+
+
+def installed() -> list[tuple[str, str]]:
+    """(name, version) of every installed package but the editable project."""
+    command = [sys.executable, "-m", "pip", "list", "--format", "json", "--exclude-editable"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+    return [(p["name"], p["version"]) for p in json.loads(done.stdout)]
+
+
+def latest_release_check(name: str, version: str) -> dict:
+    """One package against its PyPI project page, in pip-audit's shape."""
+    try:
+        with urllib.request.urlopen(PROJECT_PAGE.format(name=name), timeout=30) as answer:
+            page = json.load(answer)
+    except (OSError, ValueError) as error:
+        return {"name": name, "version": version, "skip_reason": f"project page: {error}"}
+    latest = page.get("info", {}).get("version")
+    if latest != version or "vulnerabilities" not in page:
+        reason = f"older than the latest release ({latest}): its advisories are not on the page"
+        return {"name": name, "version": version, "skip_reason": reason}
+    vulns = [
+        {"id": v["id"], "aliases": v.get("aliases") or [], "fix_versions": v.get("fixed_in") or []}
+        for v in page["vulnerabilities"]
+        if not v.get("withdrawn")
+    ]
+    return {"name": name, "version": version, "vulns": vulns}
+
+
+def latest_release_audit() -> list[dict]:
+    packages = installed()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(lambda p: latest_release_check(*p), packages))
+
+
+def mostly_unchecked(dependencies: list[dict] | None) -> bool:
+    if not dependencies:
+        return True
+    skipped = sum(1 for d in dependencies if d.get("skip_reason"))
+    return skipped > UNAUDITED_SHARE * len(dependencies)
+
+
+def main() -> int:
+    dependencies, why_not = pip_audit()
+    source = "pip-audit"
+    if mostly_unchecked(dependencies):
+        try:
+            fallback = latest_release_audit()
+        except (OSError, subprocess.SubprocessError, ValueError) as error:
+            fallback = None
+            why_not = why_not or f"the project pages could not be read: {error}"
+        if not mostly_unchecked(fallback):
+            dependencies, source = fallback, "PyPI's advisories for each project's latest release"
+    if dependencies is None:
+        return not_done(why_not)
     skipped = [d for d in dependencies if d.get("skip_reason")]
     audited = [d for d in dependencies if not d.get("skip_reason")]
     exceptions = allowed()
@@ -90,15 +154,14 @@ def main() -> int:
     if findings:
         print(f"{len(findings)} known vulnerabilit(y/ies); fix, or justify in {ALLOWLIST.name}")
         return 1
-    if not dependencies or len(skipped) > UNAUDITED_SHARE * len(dependencies):
+    if mostly_unchecked(dependencies):
         return not_done(
             f"{len(skipped)} of {len(dependencies)} packages could not be checked "
             "(the vulnerability database is unreachable or has no data for them)"
         )
-    print(
-        f"dependency audit: {len(audited)} packages, no known vulnerabilities"
-        + (f" ({len(skipped)} not in the database)" if skipped else "")
-    )
+    print(f"dependency audit ({source}): {len(audited)} packages, no known vulnerabilities")
+    for d in skipped:
+        print(f"  not checked: {d['name']} {d['version']}: {d['skip_reason']}")
     return 0
 
 
