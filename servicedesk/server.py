@@ -13,7 +13,7 @@ from gunicorn.app.base import BaseApplication
 
 from servicedesk.app import create_app
 from servicedesk.queueing import PeriodicRunner
-from servicedesk.runtime import Runtime
+from servicedesk.runtime import Runtime, freeze_startup_objects
 
 
 class Server(BaseApplication):  # type: ignore[misc]
@@ -66,6 +66,7 @@ def run_server(runtime: Runtime, *, host: str, port: int, workers: int | None) -
         runtime.db.engine.dispose(close=False)
 
     def post_worker_init(_worker: Any) -> None:
+        freeze_startup_objects()
         if inline:
             PeriodicRunner(runtime.jobs).start()
 

@@ -15,7 +15,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import SimpleWorker
 
 from servicedesk.queueing import QUEUE_NAMES, PeriodicRunner, RqJobQueue
-from servicedesk.runtime import Runtime
+from servicedesk.runtime import Runtime, freeze_startup_objects
 
 logger = logging.getLogger(__name__)
 REDIS_LOST = (RedisConnectionError, RedisTimeoutError)
@@ -41,6 +41,7 @@ def run_worker(
     if not isinstance(jobs, RqJobQueue):
         raise RuntimeError("the worker needs Redis (SERVICEDESK_REDIS_URL)")
     names = queues or QUEUE_NAMES
+    freeze_startup_objects()
     periodic = None if burst else PeriodicRunner(jobs).start()
     wait = 1.0
     try:
