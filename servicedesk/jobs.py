@@ -8,7 +8,7 @@ import logging
 
 from servicedesk import outbox, runtime, sms_intake
 from servicedesk.intake import pipeline
-from servicedesk.queueing import INBOUND, OUTBOUND
+from servicedesk.queueing import INBOUND
 
 logger = logging.getLogger(__name__)
 
@@ -24,16 +24,15 @@ def fetch_sms_media(message_id: int) -> None:
     sms_intake.fetch_media(runtime.current(), message_id)
 
 
-def deliver_outbox(item_id: int) -> None:
-    outbox.deliver(runtime.current(), item_id)
+def deliver_outbox(*item_ids: int) -> None:
+    outbox.deliver_each(runtime.current(), item_ids)
 
 
 def sweep_outbox() -> int:
     rt = runtime.current()
     with rt.db.session() as session:
         due = list(outbox.due_items(session, rt.now()))
-    for item_id in due:
-        rt.jobs.enqueue(OUTBOUND, deliver_outbox, item_id)
+    outbox.dispatch(rt, due)
     if due:
         logger.info("outbox sweep enqueued %d rows", len(due))
     return len(due)

@@ -14,12 +14,16 @@ class RecordingMailSender:
     def __init__(self) -> None:
         self.sent: list[OutboundMessage] = []
         self.failure: DeliveryError | None = None
+        #: Address -> what sending to it raises (any exception).
+        self.broken: dict[str, Exception] = {}
         self.lock = threading.Lock()
 
     def send(self, message: OutboundMessage) -> DeliveryReceipt:
         with self.lock:
             if self.failure is not None:
                 raise self.failure
+            if message.to_address in self.broken:
+                raise self.broken[message.to_address]
             self.sent.append(message)
         return DeliveryReceipt(provider_id=message.message_id, status="sent")
 

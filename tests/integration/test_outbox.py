@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from channels.errors import PermanentDeliveryError, TemporaryDeliveryError
@@ -100,13 +101,33 @@ def test_sweeper_finds_rows_whose_job_was_lost(rt, session, mail) -> None:
     queue = RecordingJobQueue()
     rt.jobs = queue
     assert jobs.sweep_outbox() >= 1
-    assert any(args == (item_id,) for _q, _f, args in queue.jobs)
+    assert any(item_id in args for _q, _f, args in queue.jobs)
     queue.run_all()
     assert (
         session.execute(select(OutboxItem.status).where(OutboxItem.id == item_id)).scalar_one()
         == OutboxStatus.SENT
     )
     assert len(mail.sent) == 1
+
+
+def test_rows_handed_over_together_are_each_sent_when_one_fails(rt, session, mail) -> None:
+    """An enquiry's mails go to the workers as one job; a row whose sending
+    fails unexpectedly does not keep the others back, and stays for the
+    sweeper."""
+    ids = [make_row(rt, session, to=f"r{n}@example.org") for n in range(3)]
+    queue = RecordingJobQueue()
+    rt.jobs = queue
+    outbox.dispatch(rt, ids)
+    assert [args for _q, _f, args in queue.jobs] == [tuple(ids)]
+    mail.broken["r1@example.org"] = RuntimeError("the connection broke halfway")
+    with pytest.raises(RuntimeError, match="broke halfway"):
+        queue.run_all()
+    assert sorted(m.to_address for m in mail.sent) == ["r0@example.org", "r2@example.org"]
+    assert ids[1] in outbox.due_items(session, rt.now() + outbox.LEASE + timedelta(seconds=1))
+    del mail.broken["r1@example.org"]
+    assert jobs.sweep_outbox() == 0  # its lease has not run out yet
+    outbox.deliver(rt, ids[1])  # nothing sends it twice: still leased
+    assert len(mail.sent) == 2
 
 
 def test_an_sms_to_a_number_that_opted_out_after_queueing_is_not_sent(rt, session, sms) -> None:
