@@ -12,7 +12,7 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from servicedesk.cli_context import Context, fail
-from servicedesk.errors import ConfigError, ServiceDeskError
+from servicedesk.errors import ConfigError, ServiceDeskError, first_line
 
 logger = logging.getLogger("servicedesk.cli")
 
@@ -69,10 +69,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as exc:  # last line of defence: one line, never a traceback
         logger.debug("unhandled", exc_info=True)
         fail(f"{type(exc).__name__}: {first_line(str(exc))}")
-
-
-def first_line(text: str) -> str:
-    return (text.strip().splitlines() or [""])[0]
 
 
 def database_message(exc: DBAPIError) -> str:

@@ -16,6 +16,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+def first_line(text: str, limit: int | None = None) -> str:
+    """The first line of an error's text, at most ``limit`` characters: what
+    a log line, a report or a command's message shows of it.  A database
+    error goes on to quote the statement and its parameters, which may hold
+    what someone wrote."""
+    line = (text.strip().splitlines() or [""])[0]
+    return line if limit is None else line[:limit]
+
+
 class ServiceDeskError(Exception):
     """Base of every error the application raises on purpose."""
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from servicedesk.errors import first_line
 from servicedesk.intake import pipeline
 from servicedesk.intake.apply import Applied
 from servicedesk.models import IntakeRecord, IntakeStatus, Ticket
@@ -116,10 +117,7 @@ def ingest(runtime: Runtime, raw: bytes, *, name: str, source: str = FILE_SOURCE
     try:
         applied = pipeline.process_record(runtime, record_id)
     except Exception as exc:  # kept on the record (attempts, error); the next poll retries
-        # The first line only: database errors go on to quote the statement
-        # and its parameters, which may hold the mail's text.
-        first_line = (str(exc).splitlines() or [""])[0][:300]
-        crash = f"{type(exc).__name__}: {first_line}"
+        crash = f"{type(exc).__name__}: {first_line(str(exc), 300)}"
         logger.warning("mail %s (intake record %s) not processed: %s", name, record_id, crash)
     return _result(runtime, record_id, name=name, applied=applied, is_new=is_new, crash=crash)
 

@@ -33,6 +33,7 @@ from channels.email.imap import (
     ImapMailbox,
     ImapSettings,
 )
+from servicedesk.errors import first_line
 from servicedesk.mail_intake import STAFF_SOURCE, IngestResult, ingest
 from servicedesk.models import MailboxState
 from servicedesk.runtime import Runtime
@@ -192,8 +193,8 @@ def poll_once(
             logger.warning("mailbox %s not polled: %s", mailbox.name, exc)
         except Exception as exc:  # one mailbox's surprise must not keep the others unpolled
             report.errors += 1
-            first_line = (str(exc).splitlines() or [""])[0][:200]
-            report.lines.append(f"{mailbox.name}: not polled: {type(exc).__name__}: {first_line}")
+            reason = first_line(str(exc), 200)
+            report.lines.append(f"{mailbox.name}: not polled: {type(exc).__name__}: {reason}")
             logger.exception("mailbox %s not polled", mailbox.name)
     return report
 

@@ -19,6 +19,7 @@ from servicedesk.errors import (
     PermissionDeniedError,
     ServiceDeskError,
     ValidationError,
+    first_line,
 )
 from servicedesk.runtime import Runtime
 
@@ -111,9 +112,11 @@ def install_error_handlers(app: Flask) -> None:
         # stored, and the same request will work in a moment.  503 with
         # Retry-After tells Twilio and integrations to retry; a person gets
         # the "try again in a moment" page.
-        first_line = (str(exc).splitlines() or [""])[0][:200]
         app.logger.warning(
-            "database unavailable on %s %s: %s", request.method, request.path, first_line
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.path,
+            first_line(str(exc), 200),
         )
         if wants_json():
             response, _status = error_response(
