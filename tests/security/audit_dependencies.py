@@ -14,10 +14,10 @@ editable, is ours and skipped).
   not checked.
 - When the audit cannot be done — pip-audit missing, neither service
   reachable, or most packages unknown to both — it says so loudly on
-  stderr, never as a pass: ``DEPENDENCY AUDIT NOT DONE``.  Whether that fails the build is the
-  caller's choice: ``AUDIT_REQUIRED=1`` makes it fail (for a pipeline with
-  the internet); by default it does not, so a machine without the
-  vulnerability database can still build.
+  stderr, never as a pass: ``DEPENDENCY AUDIT NOT DONE``.  Whether that
+  fails the build is the caller's choice: ``AUDIT_REQUIRED=1`` makes it
+  fail (for a pipeline with the internet); by default it does not, so a
+  machine without the vulnerability database can still build.
 
 Run: ``python tests/security/audit_dependencies.py`` (exit 0 or 1).
 """
