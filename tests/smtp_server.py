@@ -26,6 +26,12 @@ class RecordingHandler:
     """
 
     received: list[Envelope] = field(default_factory=list)
+    #: The client's (address, port) of each accepted mail: one per SMTP session.
+    peers: list[object] = field(default_factory=list)
+
+    def clear(self) -> None:
+        self.received.clear()
+        self.peers.clear()
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -44,6 +50,7 @@ class RecordingHandler:
             if b"X-Test-Data-Reply: " + code in content:
                 return f"{code.decode()} refused by test server"
         self.received.append(envelope)
+        self.peers.append(session.peer)
         return "250 Message accepted"
 
 

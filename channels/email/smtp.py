@@ -20,9 +20,12 @@ Errors of :class:`SmtpSender`::
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import ssl
+import threading
+from collections.abc import Iterator
 from typing import Protocol
 
 from channels.email.compose import ComposeError, compose, with_message_id
@@ -37,7 +40,9 @@ class MailSender(Protocol):
 
 
 class SmtpSender:
-    """Sends one message per SMTP session (outbox jobs are independent retries)."""
+    """Sends each message in an SMTP session of its own, or, inside
+    :meth:`several`, the messages of one thread in one session (opened at
+    the first, reopened after a failure, closed at the end)."""
 
     def __init__(
         self,
@@ -58,20 +63,27 @@ class SmtpSender:
         self.timeout = timeout
         self.local_hostname = local_hostname
         self.ssl_context = ssl_context
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def several(self) -> Iterator[None]:
+        """Share one session between the sends of this thread inside the
+        block: a job's few messages pay for one connection, greeting, TLS
+        handshake and login instead of one each."""
+        if getattr(self._local, "shared", False):
+            yield  # already inside one
+            return
+        self._local.shared = True
+        try:
+            yield
+        finally:
+            self._local.shared = False
+            self._drop_session()
 
     def send(self, message: OutboundMessage) -> DeliveryReceipt:
         message, data = _prepare(message)
         try:
-            with smtplib.SMTP(
-                self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout
-            ) as session:
-                session.ehlo()
-                if self.starttls:
-                    session.starttls(context=self.ssl_context or ssl.create_default_context())
-                    session.ehlo()
-                if self.user:
-                    session.login(self.user, self.password or "")
-                session.sendmail(message.from_address, [message.to_address], data)
+            self._send(message, data)
         except smtplib.SMTPRecipientsRefused as exc:
             refusals: list[tuple[int, bytes]] = list(exc.recipients.values())
             code, reply = refusals[0] if refusals else (550, b"recipient refused")
@@ -93,6 +105,65 @@ class SmtpSender:
             raise TemporaryDeliveryError(f"SMTP connection failed: {exc!r}") from exc
         logger.info("mail %s sent via %s:%s", message.message_id, self.host, self.port)
         return DeliveryReceipt(provider_id=message.message_id)
+
+    def _send(self, message: OutboundMessage, data: bytes) -> None:
+        if not getattr(self._local, "shared", False):
+            session = self._open()
+            try:
+                session.sendmail(message.from_address, [message.to_address], data)
+            finally:
+                _close(session)
+            return
+        kept: smtplib.SMTP | None = getattr(self._local, "session", None)
+        if kept is not None and not _answers(kept):
+            self._drop_session()  # the server closed it (some allow one message a session)
+            kept = None
+        if kept is None:
+            self._local.session = self._open()
+        try:
+            self._local.session.sendmail(message.from_address, [message.to_address], data)
+        except BaseException:
+            # Whatever state a failed exchange left the session in, the next
+            # message gets a new one.
+            self._drop_session()
+            raise
+
+    def _open(self) -> smtplib.SMTP:
+        session = smtplib.SMTP(
+            self.host, self.port, local_hostname=self.local_hostname, timeout=self.timeout
+        )
+        try:
+            session.ehlo()
+            if self.starttls:
+                session.starttls(context=self.ssl_context or ssl.create_default_context())
+                session.ehlo()
+            if self.user:
+                session.login(self.user, self.password or "")
+        except BaseException:
+            _close(session)
+            raise
+        return session
+
+    def _drop_session(self) -> None:
+        session = getattr(self._local, "session", None)
+        self._local.session = None
+        if session is not None:
+            _close(session)
+
+
+def _answers(session: smtplib.SMTP) -> bool:
+    try:
+        return session.noop()[0] == 250
+    except (smtplib.SMTPException, OSError):
+        return False
+
+
+def _close(session: smtplib.SMTP) -> None:
+    """QUIT, or just close when the other end is gone."""
+    try:
+        session.quit()
+    except (smtplib.SMTPException, OSError):
+        session.close()
 
 
 class LogMailSender:

@@ -35,5 +35,5 @@ def smtp_server() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def smtp(smtp_server: SmtpServer) -> SmtpServer:
-    smtp_server.handler.received.clear()
+    smtp_server.handler.clear()
     return smtp_server

@@ -8,11 +8,13 @@ from email import message_from_bytes, policy
 from typing import TYPE_CHECKING
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from channels.email import LogMailSender, MailSender, SmtpSender, parse
 from channels.errors import PermanentDeliveryError, TemporaryDeliveryError
 from channels.message import Channel, OutboundMessage
 from tests.dovecot import free_port
+from tests.smtp_server import RecordingHandler
 
 if TYPE_CHECKING:
     from tests.channels.email.conftest import SmtpServer
@@ -94,6 +96,71 @@ def test_invalid_address_is_permanent_and_nothing_is_sent(smtp: SmtpServer) -> N
     with pytest.raises(PermanentDeliveryError):
         SmtpSender(smtp.host, smtp.port).send(bad)
     assert smtp.handler.received == []
+
+
+def to(address: str) -> OutboundMessage:
+    return dataclasses.replace(MESSAGE, to_address=address, message_id=None)
+
+
+def test_several_mails_share_one_session_and_each_alone_has_its_own(smtp: SmtpServer) -> None:
+    sender = SmtpSender(smtp.host, smtp.port)
+    with sender.several():
+        for n in range(3):
+            sender.send(to(f"shared{n}@example.fi"))
+    sender.send(to("alone1@example.fi"))
+    sender.send(to("alone2@example.fi"))
+    assert [e.rcpt_tos for e in smtp.handler.received] == [
+        ["shared0@example.fi"],
+        ["shared1@example.fi"],
+        ["shared2@example.fi"],
+        ["alone1@example.fi"],
+        ["alone2@example.fi"],
+    ]
+    peers = smtp.handler.peers
+    assert len(set(peers[:3])) == 1
+    assert len(set(peers)) == 3
+
+
+def test_a_refusal_in_a_shared_session_does_not_keep_the_next_mail_back(
+    smtp: SmtpServer,
+) -> None:
+    sender = SmtpSender(smtp.host, smtp.port)
+    with sender.several():
+        sender.send(to("first@example.fi"))
+        with pytest.raises(PermanentDeliveryError):
+            sender.send(to("nobody@example.fi"))
+        with pytest.raises(TemporaryDeliveryError):
+            sender.send(dataclasses.replace(to("x@example.fi"), text="X-Test-Data-Reply: 451"))
+        sender.send(to("after@example.fi"))
+    assert [e.rcpt_tos for e in smtp.handler.received] == [
+        ["first@example.fi"],
+        ["after@example.fi"],
+    ]
+
+
+def test_a_shared_session_the_server_closed_is_opened_again() -> None:
+    handler = RecordingHandler()
+    port = free_port()
+    sender = SmtpSender("127.0.0.1", port)
+    first = Controller(handler, hostname="127.0.0.1", port=port)
+    first.start()
+    try:
+        with sender.several():
+            sender.send(to("before@example.fi"))
+            first.stop()  # the server goes away, and its sessions with it
+            second = Controller(handler, hostname="127.0.0.1", port=port)
+            second.start()
+            try:
+                sender.send(to("after@example.fi"))
+            finally:
+                second.stop()
+    finally:
+        if first.loop.is_running():
+            first.stop()
+    assert [e.rcpt_tos for e in handler.received] == [
+        ["before@example.fi"],
+        ["after@example.fi"],
+    ]
 
 
 def test_log_sender_logs_ids_not_bodies_at_info(caplog: pytest.LogCaptureFixture) -> None:

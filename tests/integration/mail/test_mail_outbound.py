@@ -115,6 +115,28 @@ def test_the_acknowledgement_as_it_arrives(
     assert f'<html lang="{language}">' in text["text/html"]
 
 
+def test_the_mails_queued_together_go_out_in_one_smtp_session(
+    smtp_rt: Runtime, smtp: SmtpServer
+) -> None:
+    with smtp_rt.db.session() as session:
+        rows = [
+            outbox.add(
+                session,
+                kind="test",
+                channel="email",
+                to_address=f"together{n}@example.org",
+                now=smtp_rt.now(),
+                payload={"subject": "Hei", "text": "Viesti", "from_address": DESK},
+            )
+            for n in range(3)
+        ]
+        session.commit()
+        ids = [row.id for row in rows]
+    outbox.dispatch(smtp_rt, ids)
+    assert [len(smtp.to(f"together{n}@example.org")) for n in range(3)] == [1, 1, 1]
+    assert len(set(smtp.handler.peers)) == 1
+
+
 def test_the_ticket_tag_survives_templates_edited_without_it(
     smtp_rt: Runtime, smtp: SmtpServer
 ) -> None:
