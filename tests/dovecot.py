@@ -50,6 +50,14 @@ class DovecotServer:
     def password(self, user: str) -> str:
         return self.users[user]
 
+    def log_tail(self, lines: int = 30) -> str:
+        """The end of the server's log, for a failing test's message."""
+        try:
+            text = (self.directory / "dovecot.log").read_text(errors="replace")
+        except OSError as exc:
+            return f"(no log: {exc})"
+        return "\n".join(text.splitlines()[-lines:])
+
 
 def ensure_installed() -> Path:
     """The dovecot binary, installing Debian's ``dovecot-imapd`` when it is missing."""
