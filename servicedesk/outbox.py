@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from channels.errors import DeliveryError, PermanentDeliveryError
+from channels.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
 from channels.message import Attachment as OutboundAttachment
 from channels.message import Channel, OutboundMessage
 from servicedesk import audit, sms_consent, sms_status
@@ -106,12 +106,17 @@ def to_outbound(session: Session, runtime: Runtime, item: OutboxItem) -> Outboun
     for attachment_id in p.get("attachment_ids", []):
         row = session.get(Attachment, attachment_id)
         if row is not None and row.deleted_at is None:
+            try:
+                data = runtime.storage.read(row.storage_key)
+            except (OSError, ValueError) as exc:
+                # Retried with backoff like a refusal, then failed where the
+                # agent sees it, not retried after every lease for ever.
+                raise TemporaryDeliveryError(
+                    f"attachment {row.filename!r} cannot be read from storage "
+                    f"({type(exc).__name__})"
+                ) from exc
             attachments.append(
-                OutboundAttachment(
-                    filename=row.filename,
-                    content_type=row.content_type,
-                    data=runtime.storage.read(row.storage_key),
-                )
+                OutboundAttachment(filename=row.filename, content_type=row.content_type, data=data)
             )
     return OutboundMessage(
         channel=Channel(item.channel),

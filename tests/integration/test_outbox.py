@@ -10,8 +10,16 @@ from sqlalchemy import select
 
 from channels.errors import PermanentDeliveryError, TemporaryDeliveryError
 from servicedesk import jobs, outbox, sms_consent
-from servicedesk.models import Contact, ContactIdentity, OutboxItem, OutboxStatus
+from servicedesk.models import (
+    Attachment,
+    Contact,
+    ContactIdentity,
+    Message,
+    OutboxItem,
+    OutboxStatus,
+)
 from servicedesk.queueing import RecordingJobQueue
+from tests.integration.issue7_kit import make_ticket
 
 
 def make_row(rt, session, to: str = "someone@example.org") -> int:
@@ -128,6 +136,48 @@ def test_rows_handed_over_together_are_each_sent_when_one_fails(rt, session, mai
     assert jobs.sweep_outbox() == 0  # its lease has not run out yet
     outbox.deliver(rt, ids[1])  # nothing sends it twice: still leased
     assert len(mail.sent) == 2
+
+
+def test_a_mail_whose_attachment_file_is_gone_is_retried_then_failed_visibly(
+    rt, session, mail
+) -> None:
+    ticket = make_ticket(session, rt.now())
+    stored = rt.storage.put(b"%PDF-1.4 todistus")
+    first = session.execute(select(Message).where(Message.ticket_id == ticket.id)).scalar_one()
+    file = Attachment(
+        message_id=first.id,
+        filename="todistus.pdf",
+        content_type="application/pdf",
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+    )
+    session.add(file)
+    session.flush()
+    item = outbox.add(
+        session,
+        kind="test",
+        channel="email",
+        to_address="hakija@example.org",
+        now=rt.now(),
+        payload={"subject": "Liite", "text": "Liitteenä", "attachment_ids": [file.id]},
+    )
+    session.commit()
+    rt.storage.delete(stored.key)  # the file is lost (a restore without it)
+    assert outbox.deliver(rt, item.id) == OutboxStatus.PENDING
+    row = session.get(OutboxItem, item.id, populate_existing=True)
+    assert "todistus.pdf" in (row.last_error or "")
+    for _ in range(outbox.MAX_ATTEMPTS):
+        session.execute(
+            OutboxItem.__table__.update()
+            .where(OutboxItem.id == item.id)
+            .values(next_attempt_at=rt.now())
+        )
+        session.commit()
+        outbox.deliver(rt, item.id)
+    row = session.get(OutboxItem, item.id, populate_existing=True)
+    assert row.status == OutboxStatus.FAILED
+    assert mail.sent == []
 
 
 def test_an_sms_to_a_number_that_opted_out_after_queueing_is_not_sent(rt, session, sms) -> None:
