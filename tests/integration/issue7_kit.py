@@ -9,9 +9,10 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from servicedesk.models import Contact, ContactIdentity, Ticket, User
+from servicedesk.models import Attachment, Contact, ContactIdentity, Message, Ticket, User
 from servicedesk.numbering import next_number
 from tests.integration.console_kit import add_first_message
 
@@ -107,3 +108,24 @@ def make_ticket(
     session.flush()
     add_first_message(session, ticket, contact, channel, subject, body, created)
     return ticket
+
+
+def attach(session: Session, rt: Any, ticket: Ticket, data: bytes, name: str) -> Attachment:
+    """A stored file on the ticket's first message."""
+    message = (
+        session.execute(select(Message).where(Message.ticket_id == ticket.id).order_by(Message.id))
+        .scalars()
+        .first()
+    )
+    stored = rt.storage.put(data)
+    row = Attachment(
+        message_id=message.id,
+        filename=name,
+        content_type="application/pdf",
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+    )
+    session.add(row)
+    session.flush()
+    return row

@@ -11,18 +11,16 @@ from sqlalchemy import select
 from channels.errors import PermanentDeliveryError, TemporaryDeliveryError
 from servicedesk import jobs, outbox, sms_consent
 from servicedesk.models import (
-    Attachment,
     Contact,
     ContactIdentity,
-    Message,
     OutboxItem,
     OutboxStatus,
 )
 from servicedesk.queueing import RecordingJobQueue
-from tests.integration.issue7_kit import make_ticket
+from tests.integration.issue7_kit import attach, make_ticket
 
 
-def make_row(rt, session, to: str = "someone@example.org") -> int:
+def make_row(rt, session, to: str = "someone@example.org", **payload: object) -> int:
     item = outbox.add(
         session,
         kind="test",
@@ -34,6 +32,7 @@ def make_row(rt, session, to: str = "someone@example.org") -> int:
             "text": "Viesti",
             "from_address": "neuvonta@desk.test",
             "message_id": f"test-{to}@desk.test",
+            **payload,
         },
     )
     session.commit()
@@ -75,9 +74,8 @@ def test_permanent_failure_is_visible_and_not_retried(rt, session, mail) -> None
     assert item_id not in outbox.due_items(session, rt.now() + timedelta(days=1))
 
 
-def test_gives_up_after_the_limit(rt, session, mail) -> None:
-    item_id = make_row(rt, session)
-    mail.failure = TemporaryDeliveryError("timeout")
+def attempt_until_the_limit(rt, session, item_id: int) -> str | None:
+    """Deliver again and again, each time as soon as the row is due."""
     status = None
     for _ in range(outbox.MAX_ATTEMPTS):
         session.execute(
@@ -87,7 +85,13 @@ def test_gives_up_after_the_limit(rt, session, mail) -> None:
         )
         session.commit()
         status = outbox.deliver(rt, item_id)
-    assert status == OutboxStatus.FAILED
+    return status
+
+
+def test_gives_up_after_the_limit(rt, session, mail) -> None:
+    item_id = make_row(rt, session)
+    mail.failure = TemporaryDeliveryError("timeout")
+    assert attempt_until_the_limit(rt, session, item_id) == OutboxStatus.FAILED
 
 
 def test_failed_row_can_be_retried_by_hand(rt, session, mail) -> None:
@@ -141,42 +145,13 @@ def test_rows_handed_over_together_are_each_sent_when_one_fails(rt, session, mai
 def test_a_mail_whose_attachment_file_is_gone_is_retried_then_failed_visibly(
     rt, session, mail
 ) -> None:
-    ticket = make_ticket(session, rt.now())
-    stored = rt.storage.put(b"%PDF-1.4 todistus")
-    first = session.execute(select(Message).where(Message.ticket_id == ticket.id)).scalar_one()
-    file = Attachment(
-        message_id=first.id,
-        filename="todistus.pdf",
-        content_type="application/pdf",
-        size=stored.size,
-        sha256=stored.sha256,
-        storage_key=stored.key,
-    )
-    session.add(file)
-    session.flush()
-    item = outbox.add(
-        session,
-        kind="test",
-        channel="email",
-        to_address="hakija@example.org",
-        now=rt.now(),
-        payload={"subject": "Liite", "text": "Liitteenä", "attachment_ids": [file.id]},
-    )
-    session.commit()
-    rt.storage.delete(stored.key)  # the file is lost (a restore without it)
-    assert outbox.deliver(rt, item.id) == OutboxStatus.PENDING
-    row = session.get(OutboxItem, item.id, populate_existing=True)
+    file = attach(session, rt, make_ticket(session, rt.now()), b"%PDF-1.4", "todistus.pdf")
+    item_id = make_row(rt, session, attachment_ids=[file.id])
+    rt.storage.delete(file.storage_key)  # the file is lost (a restore without it)
+    assert outbox.deliver(rt, item_id) == OutboxStatus.PENDING
+    row = session.get(OutboxItem, item_id, populate_existing=True)
     assert "todistus.pdf" in (row.last_error or "")
-    for _ in range(outbox.MAX_ATTEMPTS):
-        session.execute(
-            OutboxItem.__table__.update()
-            .where(OutboxItem.id == item.id)
-            .values(next_attempt_at=rt.now())
-        )
-        session.commit()
-        outbox.deliver(rt, item.id)
-    row = session.get(OutboxItem, item.id, populate_existing=True)
-    assert row.status == OutboxStatus.FAILED
+    assert attempt_until_the_limit(rt, session, item_id) == OutboxStatus.FAILED
     assert mail.sent == []
 
 

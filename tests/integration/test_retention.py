@@ -30,30 +30,10 @@ from servicedesk.models import (
     TicketRedaction,
 )
 from tests.conftest import REPO
-from tests.integration.issue7_kit import at, make_contact, make_ticket
+from tests.integration.issue7_kit import at, attach, make_contact, make_ticket
 
 NOW = at("2028-06-15 12:00")
 OFFICER = Actor("Tietosuojavastaava <dpo@desk.test>")
-
-
-def attach(session, rt, ticket: Ticket, data: bytes, name: str) -> Attachment:
-    message = (
-        session.execute(select(Message).where(Message.ticket_id == ticket.id).order_by(Message.id))
-        .scalars()
-        .first()
-    )
-    stored = rt.storage.put(data)
-    row = Attachment(
-        message_id=message.id,
-        filename=name,
-        content_type="application/pdf",
-        size=stored.size,
-        sha256=stored.sha256,
-        storage_key=stored.key,
-    )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def snapshot(session, ticket: Ticket) -> dict[str, object]:
