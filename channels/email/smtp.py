@@ -42,7 +42,7 @@ class MailSender(Protocol):
 class SmtpSender:
     """Sends each message in an SMTP session of its own, or, inside
     :meth:`several`, the messages of one thread in one session (opened at
-    the first, reopened after a failure, closed at the end)."""
+    the first, reopened after a failure, closed at the end of the block)."""
 
     def __init__(
         self,
@@ -83,7 +83,8 @@ class SmtpSender:
     def send(self, message: OutboundMessage) -> DeliveryReceipt:
         message, data = _prepare(message)
         try:
-            self._send(message, data)
+            with self.several():  # alone: a session of its own, closed after
+                self._send(message, data)
         except smtplib.SMTPRecipientsRefused as exc:
             refusals: list[tuple[int, bytes]] = list(exc.recipients.values())
             code, reply = refusals[0] if refusals else (550, b"recipient refused")
@@ -107,24 +108,17 @@ class SmtpSender:
         return DeliveryReceipt(provider_id=message.message_id)
 
     def _send(self, message: OutboundMessage, data: bytes) -> None:
-        if not getattr(self._local, "shared", False):
-            session = self._open()
-            try:
-                session.sendmail(message.from_address, [message.to_address], data)
-            finally:
-                _close(session)
-            return
-        kept: smtplib.SMTP | None = getattr(self._local, "session", None)
-        if kept is not None and not _answers(kept):
+        """Over this thread's session: reused when it still answers, opened
+        otherwise, dropped after a failure, whatever state that left it in."""
+        session: smtplib.SMTP | None = getattr(self._local, "session", None)
+        if session is not None and not _answers(session):
             self._drop_session()  # the server closed it (some allow one message a session)
-            kept = None
-        if kept is None:
-            self._local.session = self._open()
+            session = None
+        if session is None:
+            session = self._local.session = self._open()
         try:
-            self._local.session.sendmail(message.from_address, [message.to_address], data)
+            session.sendmail(message.from_address, [message.to_address], data)
         except BaseException:
-            # Whatever state a failed exchange left the session in, the next
-            # message gets a new one.
             self._drop_session()
             raise
 
