@@ -13,6 +13,7 @@ import json
 import os
 import platform
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -89,3 +90,44 @@ def read_result(name: str) -> dict[str, Any] | None:
         return None
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+def count_tickets(url: str) -> int:
+    """Tickets in the desk's database at ``url``."""
+    from sqlalchemy import func, select
+
+    from servicedesk.db import Database
+    from servicedesk.models import Ticket
+
+    database = Database.connect(url)
+    try:
+        with database.session() as session:
+            return int(session.execute(select(func.count(Ticket.id))).scalar_one())
+    finally:
+        database.dispose()
+
+
+def wait_for_outbox(url: str, timeout: float) -> float | None:
+    """Seconds until no outbox row of the desk at ``url`` is pending or
+    being sent (None: timed out)."""
+    from sqlalchemy import func, select
+
+    from servicedesk.db import Database
+    from servicedesk.models import OutboxItem, OutboxStatus
+
+    database = Database.connect(url)
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < timeout:
+            with database.session() as session:
+                left = session.execute(
+                    select(func.count(OutboxItem.id)).where(
+                        OutboxItem.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
+                    )
+                ).scalar_one()
+            if left == 0:
+                return time.perf_counter() - started
+            time.sleep(0.1)
+        return None
+    finally:
+        database.dispose()

@@ -1,12 +1,14 @@
 """Email ingestion, the desk beside django-helpdesk, on the very same
 mails in the very same real Dovecot mailbox.
 
-The desk: ``servicedesk email poll --once`` run until the mailbox is
-drained (bench/email_bench.py), on PostgreSQL, acknowledging each new
-ticket by SMTP (to a local aiosmtpd) as in production.  django-helpdesk:
-its ``manage.py get_email`` run until it makes no more tickets, its queue
-reading the same mailbox over IMAP, on PostgreSQL, sending its own mails
-to the same kind of aiosmtpd.  Both clocks include process start-up.
+The desk, as in production: ``servicedesk email poll --once`` run until
+the mailbox is drained (bench/email_bench.py), on PostgreSQL, with Redis
+and one rq worker sending the acknowledgements and the experts' notices
+by SMTP (to a local aiosmtpd); its clock stops when the outbox is empty.
+django-helpdesk: its ``manage.py get_email`` run until it makes no more
+tickets, its queue reading the same mailbox over IMAP, on PostgreSQL,
+sending its own mails to the same kind of aiosmtpd.  Both clocks include
+the pollers' process start-up.
 
     python bench/email_compare.py --mails 1000
 """
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import email_bench
-from common import DEFAULT_POSTGRES, machine, recreate_database, write_result
+from common import DEFAULT_POSTGRES, DEFAULT_REDIS, machine, recreate_database, write_result
 from helpdesk_baseline import baseline
 
 from tests.dovecot import running_dovecot
@@ -29,7 +31,9 @@ DESK_DATABASE = "sd_bench_email"
 HELPDESK_DATABASE = "sd_bench_helpdesk_email"
 
 
-def run(count: int, *, postgres: str = DEFAULT_POSTGRES, seed: int = 7) -> dict[str, Any]:
+def run(
+    count: int, *, postgres: str = DEFAULT_POSTGRES, redis: str = DEFAULT_REDIS, seed: int = 7
+) -> dict[str, Any]:
     mails = email_bench.generate_mails(count, seed)
     version = baseline.ensure_venv()
     users = {email_bench.USER: email_bench.PASSWORD}
@@ -51,6 +55,7 @@ def run(count: int, *, postgres: str = DEFAULT_POSTGRES, seed: int = 7) -> dict[
                 "SERVICEDESK_SMTP_PORT": str(smtp.port),
                 "SERVICEDESK_SMTP_STARTTLS": "0",
             },
+            redis_url=redis,
         )
         desk["mails_sent"] = len(smtp.handler.received)
         smtp.handler.received.clear()
@@ -79,8 +84,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mails", type=int, default=200)
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    parser.add_argument("--redis", default=DEFAULT_REDIS)
     args = parser.parse_args()
-    result = run(args.mails, postgres=args.postgres)
+    result = run(args.mails, postgres=args.postgres, redis=args.redis)
     result["machine"] = machine()
     path = write_result("email_compare", result)
     desk, helpdesk = result["desk"], result["helpdesk"]

@@ -18,7 +18,6 @@ import argparse
 import itertools
 import tempfile
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,18 +25,17 @@ from typing import Any
 from common import (
     DEFAULT_POSTGRES,
     DEFAULT_REDIS,
+    count_tickets,
     flush_redis,
     machine,
     recreate_database,
+    wait_for_outbox,
     write_result,
 )
 from load import LoadResult, Task, run_load, timed
 from memory import RssMonitor
-from sqlalchemy import func, select
 
 from channels.message import Channel, InboundMessage
-from servicedesk.db import Database
-from servicedesk.models import OutboxItem, OutboxStatus, Ticket
 from servicedesk.sample_data import enquiries
 from tests.reliability.http_client import HttpClient, hidden_fields, source_address
 from tests.reliability.stack import Stack, desk_environment, free_port, prepare_database
@@ -121,35 +119,6 @@ def form_tasks(base_url: str, messages: Sequence[InboundMessage], first: int = 0
         return run
 
     return [task(m, next(numbers)) for m in messages]
-
-
-def wait_for_outbox(url: str, timeout: float) -> float | None:
-    """Seconds until no outbox row is pending or being sent (None: timed out)."""
-    database = Database.connect(url)
-    started = time.perf_counter()
-    try:
-        while time.perf_counter() - started < timeout:
-            with database.session() as session:
-                left = session.execute(
-                    select(func.count(OutboxItem.id)).where(
-                        OutboxItem.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
-                    )
-                ).scalar_one()
-            if left == 0:
-                return time.perf_counter() - started
-            time.sleep(0.25)
-        return None
-    finally:
-        database.dispose()
-
-
-def count_tickets(url: str) -> int:
-    database = Database.connect(url)
-    try:
-        with database.session() as session:
-            return int(session.execute(select(func.count(Ticket.id))).scalar_one())
-    finally:
-        database.dispose()
 
 
 def run(
