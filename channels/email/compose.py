@@ -22,16 +22,15 @@ import dataclasses
 import re
 import secrets
 from datetime import UTC, datetime
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
 
+from channels.email.policies import OUTGOING
 from channels.message import Attachment, OutboundMessage
 
 MAX_REFERENCES = 20
 
-_OUTGOING = policy.SMTP.clone(cte_type="7bit")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _LOCAL_PART = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
@@ -80,7 +79,7 @@ def neutralise(value: str) -> str:
 def compose(message: OutboundMessage) -> bytes:
     """The mail as bytes ready for SMTP ``DATA``.  Raises :class:`ComposeError`."""
     message = with_message_id(message)
-    mail = EmailMessage(policy=_OUTGOING)
+    mail = EmailMessage(policy=OUTGOING)
     mail["From"] = _mailbox(message.from_name, message.from_address)
     mail["To"] = _mailbox(message.to_name, message.to_address)
     mail["Subject"] = neutralise(message.subject)
@@ -109,7 +108,7 @@ def compose(message: OutboundMessage) -> bytes:
         # after the content: set_content() clears every Content-* header
         mail["Content-Language"] = language
     try:
-        return mail.as_bytes(policy=_OUTGOING)
+        return mail.as_bytes(policy=OUTGOING)
     except (ValueError, TypeError) as exc:  # HeaderWriteError is a ValueError
         raise ComposeError(f"cannot serialise message: {exc}") from exc
 

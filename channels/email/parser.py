@@ -29,6 +29,7 @@ from channels.email.header import (
     raw_values,
     text_value,
 )
+from channels.email.policies import READ
 from channels.errors import ParseError
 from channels.message import AutoKind, Channel, InboundMessage
 
@@ -93,7 +94,7 @@ def parse(
         raise ParseError("empty message")
     desks = [address.strip().lower() for address in desk_addresses]
     first_error: Exception | None = None
-    for mail_policy in (policy.default, policy.compat32):
+    for mail_policy in (READ, policy.compat32):
         try:
             return _parse(data, mail_policy, desks, max_attachment_bytes)
         except ParseError:

@@ -11,6 +11,7 @@ import pytest
 
 from channels.email import InvalidAddressError, compose, make_message_id, parse
 from channels.email.compose import ComposeError
+from channels.email.policies import OUTGOING, READ
 from channels.message import Attachment, AutoKind, Channel, OutboundMessage
 
 BASE = OutboundMessage(
@@ -160,3 +161,22 @@ def test_invalid_thread_ids_are_left_out() -> None:
 def test_invalid_own_message_id_is_an_error() -> None:
     with pytest.raises(ComposeError):
         compose(dataclasses.replace(BASE, message_id="no-at-sign"))
+
+
+def test_the_desks_policies_read_and_write_as_the_standard_librarys() -> None:
+    raw = compose(
+        dataclasses.replace(
+            BASE,
+            subject="Re: Hakemus – päätös ja liitteet " * 4,
+            to_name='Åsa "Testi" Öberg-Meikäläinen',
+            html="<p>Hei</p>",
+            attachments=(Attachment("päätös.pdf", "application/pdf", b"%PDF-1.4"),),
+        )
+    )
+    ours = message_from_bytes(raw, policy=READ)
+    stock = message_from_bytes(raw, policy=policy.default)
+    assert [(n, str(v)) for n, v in ours.items()] == [(n, str(v)) for n, v in stock.items()]
+    assert ours.as_bytes(policy=OUTGOING) == stock.as_bytes(
+        policy=policy.SMTP.clone(cte_type="7bit")
+    )
+    assert OUTGOING.header_factory["Subject"] is OUTGOING.header_factory["subject"]
