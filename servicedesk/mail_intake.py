@@ -131,6 +131,9 @@ def _result(
     is_new: bool,
     crash: str,
 ) -> IngestResult:
+    if applied is not None and applied.ticket is not None:
+        # Applied just now: the record is processed and points at this ticket.
+        return _applied_result(name, record_id, applied, applied.ticket)
     with runtime.db.session() as session:
         record = session.get(IntakeRecord, record_id)
         if record is None:  # pragma: no cover - a record is never deleted
@@ -155,14 +158,16 @@ def _result(
         return IngestResult(name, record_id, Outcome.DUPLICATE, number, subject, error)
     if status == IntakeStatus.IGNORED:
         return IngestResult(name, record_id, Outcome.IGNORED, None, "", error)
-    if applied is None or applied.ticket is None:
-        return IngestResult(name, record_id, Outcome.ALREADY, number, subject)
+    return IngestResult(name, record_id, Outcome.ALREADY, number, subject)
+
+
+def _applied_result(name: str, record_id: int, applied: Applied, ticket: Ticket) -> IngestResult:
     if applied.created:
-        return IngestResult(name, record_id, Outcome.CREATED, number, subject)
+        return IngestResult(name, record_id, Outcome.CREATED, ticket.number, ticket.subject)
     reason = "a message of the ticket"
     if applied.message is not None and applied.message.direction == "note":
         reason = "an internal note" + (" for review" if applied.message.needs_review else "")
-    return IngestResult(name, record_id, Outcome.ADDED, number, subject, reason)
+    return IngestResult(name, record_id, Outcome.ADDED, ticket.number, ticket.subject, reason)
 
 
 def mail_files(paths: Iterable[Path]) -> list[Path]:

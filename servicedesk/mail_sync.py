@@ -5,10 +5,11 @@ The sync keeps UIDVALIDITY and the last UID taken in per mailbox
 (``mailbox_states``).  Each message is fetched with ``BODY.PEEK[]``, stored
 and taken through the pipeline (:func:`servicedesk.mail_intake.ingest`)
 before it is marked ``\\Seen``, moved to the processed folder and counted in
-the last UID, so a poller killed at any point fetches it again and finds the
-stored record: every message becomes a ticket exactly once.  Two pollers on
-one mailbox meet at the same stored record (its raw bytes' SHA-256 is unique)
-and the row lock of ``process_record``.  A changed UIDVALIDITY starts over
+the last UID (a batch of up to ``FETCH_BATCH`` at a time), so a poller killed
+at any point fetches it again and finds the stored record: every message
+becomes a ticket exactly once.  Two pollers on one mailbox meet at the same
+stored record (its raw bytes' SHA-256 is unique) and the row lock of
+``process_record``.  A changed UIDVALIDITY starts over
 from UID 0; what was taken in before is recognised by its bytes or its
 Message-ID.  A mail that cannot be parsed is kept as failed intake and the
 sync moves past it; a mail whose processing crashed stops the sync of that
@@ -109,17 +110,24 @@ def _write_state(runtime: Runtime, name: str, uidvalidity: int, last_uid: int) -
         state.updated_at = runtime.now()
 
 
-def _finish(box: ImapMailbox, mailbox: MailboxSettings, uid: int) -> None:
-    """Seen, then moved: only ever after the mail is settled in the database."""
+def _finish(
+    runtime: Runtime, box: ImapMailbox, mailbox: MailboxSettings, uidvalidity: int, uids: list[int]
+) -> None:
+    """Seen, moved and counted: only ever after the mails are settled in
+    the database, and a batch at a time (one STORE, one MOVE, one write of
+    the last UID, instead of each of them for every mail)."""
+    if not uids:
+        return
     try:
-        box.mark_seen(uid)
+        box.mark_seen(*uids)
         if mailbox.processed_folder:
-            box.move_processed(uid)
+            box.move_processed(*uids)
     except ImapConnectionError:
         raise
     except ImapError as exc:
-        # Typically another poller moved it first; the database has it.
-        logger.warning("mailbox %s: UID %s not marked or moved: %s", mailbox.name, uid, exc)
+        # Typically another poller moved them first; the database has them.
+        logger.warning("mailbox %s: UIDs %s not marked or moved: %s", mailbox.name, uids, exc)
+    save_state(runtime, mailbox.name, uidvalidity, uids[-1])
 
 
 @dataclass
@@ -155,6 +163,7 @@ def sync(runtime: Runtime, mailbox: MailboxSettings, box: ImapMailbox) -> SyncRe
         save_state(runtime, mailbox.name, uidvalidity, 0)
     report = SyncReport()
     source = source_of(mailbox)
+    settled: list[int] = []
     for uid, raw in box.fetch(box.uids_after(last_uid), batch=FETCH_BATCH):
         result = ingest(runtime, raw, name=f"{mailbox.name}#{uid}", source=source)
         report.results.append(result)
@@ -163,8 +172,11 @@ def sync(runtime: Runtime, mailbox: MailboxSettings, box: ImapMailbox) -> SyncRe
             # unseen and stop here, so nothing after it is counted as done.
             report.stopped = True
             break
-        _finish(box, mailbox, uid)
-        save_state(runtime, mailbox.name, uidvalidity, uid)
+        settled.append(uid)
+        if len(settled) == FETCH_BATCH:
+            _finish(runtime, box, mailbox, uidvalidity, settled)
+            settled = []
+    _finish(runtime, box, mailbox, uidvalidity, settled)
     return report
 
 

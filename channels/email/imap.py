@@ -189,38 +189,46 @@ class ImapMailbox:
                 if isinstance(data, bytes):
                     yield uid, data
 
-    def mark_seen(self, uid: int) -> None:
+    def mark_seen(self, *uids: int) -> None:
+        """Flag the messages ``\\Seen``, in one command."""
+        if not uids:
+            return
         with _mapped_errors("store"):
-            self.client.add_flags([uid], [SEEN], silent=True)
+            self.client.add_flags(list(uids), [SEEN], silent=True)
 
-    def move_processed(self, uid: int) -> None:
-        """Move the message to ``processed_folder`` (created when missing).
+    def move_processed(self, *uids: int) -> None:
+        """Move the messages to ``processed_folder`` (created when missing),
+        in one command (or one of each kind).  UIDs someone else moved or
+        expunged meanwhile are passed over, as IMAP does.
 
         Without MOVE or UIDPLUS it is copied and left flagged ``\\Seen``
         and ``\\Deleted`` where it was, never expunged (see the module)."""
         target = self.settings.processed_folder
         if not target:
             raise ImapError("no processed folder configured")
+        wanted = list(uids)
+        if not wanted:
+            return
         with _mapped_errors("move"):
             if not self._folder_checked:
                 if not self.client.folder_exists(target):
                     self.client.create_folder(target)
                 self._folder_checked = True
             if self.prefer_move and self.client.has_capability("MOVE"):
-                self.client.move([uid], target)
+                self.client.move(wanted, target)
                 return
-            self.client.copy([uid], target)
-            self.client.add_flags([uid], [SEEN, DELETED], silent=True)
+            self.client.copy(wanted, target)
+            self.client.add_flags(wanted, [SEEN, DELETED], silent=True)
             if self.client.has_capability("UIDPLUS"):
-                self.client.uid_expunge([uid])
+                self.client.uid_expunge(wanted)
                 return
         # A plain EXPUNGE would also remove whatever other clients flagged
         # \Deleted in this folder.  The copy is made; the original stays,
         # flagged, below the last UID we took in, until someone expunges.
         logger.info(
-            "IMAP server without MOVE or UIDPLUS: UID %s copied to %s and left flagged "
+            "IMAP server without MOVE or UIDPLUS: UID(s) %s copied to %s and left flagged "
             "\\Deleted in %s, not expunged",
-            uid,
+            ",".join(map(str, wanted)),
             target,
             self.settings.folder,
         )

@@ -138,6 +138,31 @@ def test_move_processed(dovecot: DovecotServer, mailbox_user: str, prefer_move: 
         client.logout()
 
 
+@pytest.mark.parametrize("prefer_move", [True, False], ids=["move", "copy-expunge"])
+def test_several_messages_are_marked_and_moved_at_once(
+    dovecot: DovecotServer, mailbox_user: str, prefer_move: bool
+) -> None:
+    append(dovecot, mailbox_user, 7, 8, 9)
+    config = settings(dovecot, mailbox_user, processed_folder="Processed")
+    with ImapMailbox(config, prefer_move=prefer_move) as mailbox:
+        mailbox.select()
+        first, second, third = mailbox.uids_after(0)
+        mailbox.mark_seen(first, third)
+        flags = mailbox.client.get_flags([first, second, third])
+        assert [b"\\Seen" in flags[uid] for uid in (first, second, third)] == [True, False, True]
+        mailbox.move_processed(first, third)
+        mailbox.move_processed()  # nothing to move: no command, no error
+        assert mailbox.uids_after(0) == [second]
+    client = admin(dovecot, mailbox_user)
+    try:
+        client.select_folder("Processed")
+        moved = client.fetch(client.search("ALL"), ["BODY.PEEK[]"])
+        subjects = sorted(parse(data[b"BODY[]"]).subject for data in moved.values())
+        assert subjects == ["Kysymys 7", "Kysymys 9"]
+    finally:
+        client.logout()
+
+
 class WithoutCapabilities:
     """The real client, but a server that does not announce ``hidden``."""
 

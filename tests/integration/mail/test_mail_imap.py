@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from channels.email import ImapMailbox, ImapSettings
 from servicedesk.intake.pipeline import MAX_ATTEMPTS
-from servicedesk.mail_sync import poll_once
+from servicedesk.mail_sync import FETCH_BATCH, poll_once
 from servicedesk.models import IntakeRecord, MailboxState, Ticket
 from servicedesk.runtime import Runtime
 from servicedesk.storage import StoredFile
@@ -231,6 +231,50 @@ def test_a_mail_that_cannot_be_processed_stays_unseen_until_it_can(rt: Runtime, 
     rt.storage = working
     assert [outcome(line) for line in poll_once(rt).lines] == ["new ticket", "new ticket"]
     assert all(SEEN in flags for flags in imap.flags().values())
+
+
+def test_mail_before_one_that_cannot_be_processed_is_settled_and_counted(
+    rt: Runtime, imap: Imap
+) -> None:
+    working = rt.storage
+    rt.storage = BrokenStorage()
+    imap.append(
+        make_mail(subject="Ensin", message_id="first@example.org"),
+        make_mail(subject="Toinen", message_id="second@example.org"),
+        make_mail(
+            subject="Liite",
+            message_id="with-file@example.org",
+            attachments=[("todistus.pdf", "application/pdf", b"%PDF-1.4")],
+        ),
+        make_mail(subject="Perässä", message_id="after@example.org"),
+    )
+    report = poll_once(rt)
+    assert [outcome(line) for line in report.lines] == ["new ticket", "new ticket", "pending"]
+    flags = imap.flags()
+    seen = [SEEN in flags[f"<{name}@example.org>".encode()] for name in ("first", "second")]
+    unseen = [SEEN in flags[f"<{name}@example.org>".encode()] for name in ("with-file", "after")]
+    assert seen == [True, True] and unseen == [False, False]
+    uids = folder_uids(imap, "INBOX")[1]
+    assert state(rt)[1] == uids[1], "counted up to the last mail settled, no further"
+
+    rt.storage = working
+    assert [outcome(line) for line in poll_once(rt).lines] == ["new ticket", "new ticket"]
+    assert state(rt)[1] == uids[-1]
+
+
+def test_more_mail_than_one_fetch_batch_is_all_moved_and_counted(rt: Runtime, imap: Imap) -> None:
+    rt.settings = rt.settings.with_changes(imap_processed_folder="Processed")
+    count = 2 * FETCH_BATCH + 3
+    imap.append(
+        *(make_mail(subject=f"Erä {n}", message_id=f"batch{n}@example.org") for n in range(count))
+    )
+    highest = max(folder_uids(imap, "INBOX")[1])
+    report = poll_once(rt)
+    assert [outcome(line) for line in report.lines] == ["new ticket"] * count
+    assert folder_uids(imap, "INBOX")[1] == []
+    assert len(imap.flags(folder="Processed")) == count
+    assert state(rt)[1] == highest
+    assert len(tickets(rt)) == count
 
 
 def test_a_mail_that_keeps_crashing_is_failed_and_passed_after_the_last_attempt(
