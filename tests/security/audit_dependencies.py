@@ -8,10 +8,10 @@ editable, is ours and skipped).
 - Where pip-audit's per-version service cannot be reached but PyPI's
   project pages can (a package mirror that passes ``/pypi/<name>/json``
   and nothing below it, as on our build machines), the audit falls back to
-  those pages: each lists the advisories that affect the project's latest
-  release, so a package installed at its latest release is checked against
-  them, and one held below it (by another package's upper bound) is named as
-  not checked.
+  those pages for every package pip-audit could not check: each lists the
+  advisories that affect the project's latest release, so a package
+  installed at its latest release is checked against them, and one held
+  below it (by another package's upper bound) is named as not checked.
 - When the audit cannot be done — pip-audit missing, neither service
   reachable, or most packages unknown to both — it says so loudly on
   stderr, never as a pass: ``DEPENDENCY AUDIT NOT DONE``.  Whether that
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.request
@@ -127,17 +128,29 @@ def mostly_unchecked(dependencies: list[dict] | None) -> bool:
     return skipped > UNAUDITED_SHARE * len(dependencies)
 
 
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def merged(checked_first: list[dict] | None, fallback: list[dict]) -> list[dict]:
+    """Every package of ``fallback``, as ``checked_first`` found it where it
+    could check it: what pip-audit found is never dropped for the fallback."""
+    first = {canonical(d["name"]): d for d in checked_first or [] if not d.get("skip_reason")}
+    return [first.get(canonical(d["name"]), d) for d in fallback]
+
+
 def main() -> int:
     dependencies, why_not = pip_audit()
     source = "pip-audit"
     if mostly_unchecked(dependencies):
         try:
-            fallback = latest_release_audit()
+            fallback = merged(dependencies, latest_release_audit())
         except (OSError, subprocess.SubprocessError, ValueError) as error:
             fallback = None
             why_not = why_not or f"the project pages could not be read: {error}"
         if not mostly_unchecked(fallback):
-            dependencies, source = fallback, "PyPI's advisories for each project's latest release"
+            dependencies = fallback
+            source = "pip-audit where it could check, else PyPI's advisories for the latest release"
     if dependencies is None:
         return not_done(why_not)
     skipped = [d for d in dependencies if d.get("skip_reason")]
