@@ -16,7 +16,9 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
 
+from servicedesk.console.labels import STATUSES, label
 from tests.integration import console_kit
 from tests.integration.console_kit import fast_sign_in, make_user
 
@@ -107,3 +109,17 @@ def test_login_page_follows_the_browser_then_the_lang_parameter(client) -> None:
 
 if __name__ == "__main__":
     compile_catalogs()
+
+
+def test_names_follow_the_language_of_the_moment(app) -> None:  # type: ignore[no-untyped-def]
+    """The console's names are translated once per language and kept: a
+    page in one language never gets the names of another."""
+    with app.test_request_context():
+        seen = {}
+        for language in ("sv", "fi", "en", "sv", "fi"):
+            with force_locale(language):
+                expected = {key: str(name) for key, name in STATUSES.items()}
+                assert {key: label(STATUSES, key) for key in STATUSES} == expected, language
+                seen[language] = expected["closed"]
+                assert label(STATUSES, "no-such-status") == "no-such-status"
+        assert len(set(seen.values())) == 3
