@@ -9,12 +9,12 @@ the last UID (a batch of up to ``FETCH_BATCH`` at a time), so a poller killed
 at any point fetches it again and finds the stored record: every message
 becomes a ticket exactly once.  Two pollers on one mailbox meet at the same
 stored record (its raw bytes' SHA-256 is unique) and the row lock of
-``process_record``.  A changed UIDVALIDITY starts over
-from UID 0; what was taken in before is recognised by its bytes or its
-Message-ID.  A mail that cannot be parsed is kept as failed intake and the
-sync moves past it; a mail whose processing crashed stops the sync of that
-mailbox until the next round (its record counts the attempts and is failed
-for good after ``pipeline.MAX_ATTEMPTS``, so it never blocks for long).
+``process_record``.  A changed UIDVALIDITY starts over from UID 0; what was
+taken in before is recognised by its bytes or its Message-ID.  A mail that
+cannot be parsed is kept as failed intake and the sync moves past it; a
+mail whose processing crashed stops the sync of that mailbox until the next
+round (its record counts the attempts and is failed for good after
+``pipeline.MAX_ATTEMPTS``, so it never blocks for long).
 """
 
 from __future__ import annotations

@@ -162,8 +162,8 @@ def translated(table: dict[str, Any]) -> dict[str, str]:
     """The names of a table in the language of the moment, translated once
     per table and language: a desk page writes a hundred statuses and
     channels, and every lazy string asks Flask-Babel for its catalogue
-    again (a fifth of the page's CPU).  The catalogues do not change while
-    the process runs."""
+    again (5 % of the page's Python calls).  The catalogues do not change
+    while the process runs."""
     language = str(get_locale())
     kept = _translated.get((id(table), language))
     if kept is None or kept[0] is not table:
