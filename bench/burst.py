@@ -45,12 +45,14 @@ def run(
     url = recreate_database(postgres, DATABASE)
     token = prepare_database(url, agents=agents, password=AGENT_PASSWORD)
     flush_redis(redis)
-    port = free_port()
     with (
         running_smtp() as smtp,
         FakeTwilioServer() as twilio,
         tempfile.TemporaryDirectory(prefix="bench-burst-") as tmp,
     ):
+        # Chosen once the mail and Twilio stand-ins hold theirs: a port
+        # probed free before could be given to one of them.
+        port = free_port()
         env = desk_environment(
             database_url=url,
             instance=Path(tmp),

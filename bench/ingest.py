@@ -134,9 +134,9 @@ def run(
     url = recreate_database(postgres, DATABASE)
     token = prepare_database(url)
     flush_redis(redis)
-    port = free_port()
     results: dict[str, Any] = {"enquiries_per_channel": count, "concurrency": concurrency}
     with running_smtp() as smtp, tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        port = free_port()  # after the SMTP server has taken its own
         env = desk_environment(
             database_url=url,
             instance=Path(tmp),
@@ -200,8 +200,8 @@ def run_helpdesk(
     from helpdesk_baseline import baseline
 
     version = baseline.ensure_venv()
-    port = free_port()
     with running_smtp() as smtp, tempfile.TemporaryDirectory(prefix="bench-helpdesk-") as tmp:
+        port = free_port()  # after the SMTP server has taken its own
         env = baseline.environment(postgres, baseline.DATABASE, smtp.port, Path(tmp) / "media")
         queue_id = baseline.prepare(env, postgres)
         process = baseline.server(env, port, web_workers, threads, Path(tmp) / "logs")
