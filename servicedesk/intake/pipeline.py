@@ -169,8 +169,37 @@ def after_commit(runtime: Runtime, applied: Applied) -> None:
     outbox.dispatch(runtime, applied.outbox_ids)
 
 
+#: How many times a record is taken through again after meeting a
+#: concurrent write (see ``process_record``) before the sweeper is left to it.
+CONFLICT_ATTEMPTS = 3
+
+
 def process_record(runtime: Runtime, record_id: int) -> Applied | None:
-    """Take one stored record through the pipeline.  Safe to call twice."""
+    """Take one stored record through the pipeline.  Safe to call twice.
+
+    Another process may commit rows this one's unique constraints meet
+    between our reading and our commit: the same message stored by a second
+    poller, or the same new address added by a second first enquiry (two
+    forms posted at once, a mail and a form).  The record is then taken
+    through again from the start, when the other process's rows are
+    visible: the filters recognise a true duplicate, and a new contact's
+    second enquiry finds the contact.  Never put aside unread."""
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            return _process_once(runtime, record_id)
+        except IntegrityError as exc:
+            conflict = exc
+            logger.info(
+                "intake record %s met a concurrent write (attempt %d): %s",
+                record_id,
+                attempt,
+                exc.orig,
+            )
+    _note_attempt(runtime, record_id, conflict)
+    return None
+
+
+def _process_once(runtime: Runtime, record_id: int) -> Applied | None:
     with runtime.db.session() as session:
         # The row lock makes a second process (another poller, a sweeper
         # and a job racing) skip the record instead of applying it twice.
@@ -198,15 +227,8 @@ def process_record(runtime: Runtime, record_id: int) -> Applied | None:
             scrub_identity_codes(record, message)
             session.commit()
         except IntegrityError:
-            # Another process applied the same channel id between our
-            # duplicate check and our commit: the unique constraint decides.
             session.rollback()
-            record = session.get(IntakeRecord, record_id)
-            if record is not None and record.status != IntakeStatus.PROCESSED:
-                record.status = IntakeStatus.DUPLICATE
-                record.error = "applied concurrently by another process"
-                session.commit()
-            return None
+            raise
         except Exception as exc:
             session.rollback()
             _note_attempt(runtime, record_id, exc)

@@ -1,0 +1,200 @@
+"""Two first enquiries from one new address, processed at the same moment
+in two processes: both add the address as the new contact's identity, and
+the one that commits second meets the unique constraint.  Its enquiry must
+still become a ticket (of the same contact), not be put aside as a
+duplicate.  On PostgreSQL shared for real (a database of the test's own),
+where the second writer waits on the first one's uncommitted identity."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import sessionmaker
+
+from channels.message import Channel, Hints, InboundMessage
+from servicedesk import runtime as runtime_module
+from servicedesk.db import Database
+from servicedesk.intake import pipeline
+from servicedesk.models import ContactIdentity, IntakeRecord, IntakeStatus, Ticket
+from servicedesk.queueing import InlineJobQueue
+from servicedesk.runtime import Runtime
+from servicedesk.settings import Settings
+from servicedesk.storage import LocalStorage
+from tests.conftest import prepare_database
+from tests.fakes import RecordingMailSender
+
+ADDRESS = "uusi.hakija@example.fi"
+
+
+def runtime_on(engine: Engine, folder: Path, mail: RecordingMailSender) -> Runtime:
+    settings = Settings(
+        database_url=engine.url.render_as_string(hide_password=False),
+        secret_key="test-secret-key-that-is-long-enough",
+        base_url="http://desk.test",
+        instance_path=folder,
+        storage_dir=folder / "files",
+        mail_from="neuvonta@desk.test",
+        staff_mail_address="tuki@desk.test",
+    )
+    return Runtime(
+        settings=settings,
+        db=Database(engine, sessionmaker(engine, expire_on_commit=False)),
+        jobs=InlineJobQueue(),
+        storage=LocalStorage(settings.storage_dir),
+        mail=mail,
+    )
+
+
+def enquiry(number: int, text: str) -> InboundMessage:
+    return InboundMessage(
+        channel=Channel.WEB,
+        external_id=f"web:contact:concurrency-{number}",
+        sender_address=ADDRESS,
+        sender_name="Uusi Hakija",
+        text=text,
+        hints=Hints(audience="applicant", language="fi", municipality="564"),
+    )
+
+
+def wait_until_blocked(engine: Engine, timeout: float = 20.0) -> None:
+    """Until some connection of this database waits for a lock."""
+    deadline = time.monotonic() + timeout
+    with engine.connect() as connection:
+        while time.monotonic() < deadline:
+            waiting = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+            connection.rollback()
+            if waiting:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the second enquiry never waited for the first one's identity")
+
+
+def in_thread_as(
+    runtime: Runtime, work: Callable[[], object], out: list[object]
+) -> threading.Thread:
+    """``work`` on a thread of its own, with ``runtime`` the one its inline
+    jobs find (a thread starts without one), as in a process of its own."""
+
+    def run() -> None:
+        token = runtime_module.activate(runtime)
+        try:
+            out.append(work())
+        finally:
+            runtime_module.deactivate(token)
+
+    return threading.Thread(target=run)
+
+
+@dataclass
+class Desk:
+    engine: Engine
+    runtime: Runtime
+    mail: RecordingMailSender
+
+    def store(self, message: InboundMessage, *, raw: bytes | None = None) -> int:
+        record_id, is_new = pipeline.receive(
+            self.runtime,
+            channel=message.channel.value,
+            raw=raw if raw is not None else pipeline.encode_inbound(message),
+            external_id=message.external_id if raw is None else None,
+            source="web" if raw is None else "imap",
+            format=pipeline.INBOUND_JSON if raw is None else pipeline.RFC822,
+        )
+        assert is_new
+        return record_id
+
+    def race(self, first: InboundMessage, first_id: int, second_id: int) -> None:
+        """The first record's transaction has written its rows and not
+        committed yet when the second record is processed in another
+        process; then the first commits."""
+        holding = self.runtime.db.sessions()
+        applied = pipeline.accept(holding, self.runtime, first, record_id=first_id)
+        holding.flush()
+        other = in_thread_as(
+            self.runtime, lambda: pipeline.process_record(self.runtime, second_id), []
+        )
+        other.start()
+        try:
+            wait_until_blocked(self.engine)
+        finally:
+            holding.commit()
+            holding.close()
+        pipeline.after_commit(self.runtime, applied)
+        other.join(timeout=60)
+        assert not other.is_alive()
+
+    def records(self, ids: list[int]) -> list[IntakeRecord]:
+        with self.runtime.db.session() as session:
+            found = {
+                r.id: r
+                for r in session.execute(
+                    select(IntakeRecord).where(IntakeRecord.id.in_(ids))
+                ).scalars()
+            }
+        return [found[i] for i in ids]
+
+
+@pytest.fixture
+def desk(scratch_postgres: Engine, tmp_path: Path) -> Iterator[Desk]:
+    prepare_database(scratch_postgres)
+    mail = RecordingMailSender()
+    runtime = runtime_on(scratch_postgres, tmp_path, mail)
+    token = runtime_module.activate(runtime)
+    try:
+        yield Desk(scratch_postgres, runtime, mail)
+    finally:
+        runtime_module.deactivate(token)
+
+
+def test_two_first_enquiries_from_one_new_address_both_become_tickets(desk: Desk) -> None:
+    first, second = enquiry(1, "Milloin haku alkaa?"), enquiry(2, "Ja mihin liitteet lähetetään?")
+    ids = [desk.store(first), desk.store(second)]
+    desk.race(first, *ids)
+
+    records = desk.records(ids)
+    assert [r.status for r in records] == [IntakeStatus.PROCESSED] * 2, [r.error for r in records]
+    with desk.runtime.db.session() as session:
+        tickets = [session.get(Ticket, r.ticket_id) for r in records]
+        assert all(tickets) and tickets[0] is not tickets[1]
+        assert tickets[0].contact_id == tickets[1].contact_id  # type: ignore[union-attr]
+        identities = session.execute(
+            select(func.count(ContactIdentity.id)).where(ContactIdentity.value == ADDRESS)
+        ).scalar_one()
+        assert identities == 1
+    # Each enquirer was answered: two acknowledgements to the address.
+    assert len(desk.mail.to(ADDRESS)) == 2
+
+
+def test_one_mail_stored_twice_at_once_is_one_ticket(desk: Desk) -> None:
+    """The same mail (one Message-ID) delivered to both desk addresses,
+    each copy taken in by a poller of its own at the same moment."""
+    copies = [
+        (
+            f"Delivered-To: {to}\r\nFrom: Uusi Hakija <{ADDRESS}>\r\nTo: {to}\r\n"
+            "Subject: Hakuaika\r\nMessage-ID: <kerran@example.fi>\r\n"
+            "Date: Mon, 30 Nov 2026 08:00:00 +0200\r\n\r\nMilloin haku alkaa?\r\n"
+        ).encode()
+        for to in ("neuvonta@desk.test", "tuki@desk.test")
+    ]
+    ids = [desk.store(enquiry(0, ""), raw=raw) for raw in copies]
+    with desk.runtime.db.session() as session:
+        first = pipeline.decode(desk.runtime, session.get_one(IntakeRecord, ids[0]))
+    desk.race(first, *ids)
+
+    records = desk.records(ids)
+    assert [r.status for r in records] == [IntakeStatus.PROCESSED, IntakeStatus.DUPLICATE]
+    assert "duplicate" in (records[1].error or "")
+    with desk.runtime.db.session() as session:
+        assert session.execute(select(func.count(Ticket.id))).scalar_one() == 1
+    assert len(desk.mail.to(ADDRESS)) == 1
