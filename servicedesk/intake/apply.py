@@ -73,9 +73,17 @@ def _upsert_contact(session: Session, env: Envelope) -> Contact | None:
         return None
     if contact is None:
         contact = Contact(name=msg.sender_name.strip()[:200], created_at=env.received_at)
+        _learn_from_routing(contact, env)  # written with the row, not updated after it
         session.add(contact)
         session.flush()
-    elif not contact.name and msg.sender_name.strip():
+        # identify_sender looked each of these up in this transaction and
+        # found no contact; one added by another process meanwhile meets the
+        # unique constraint, and the record is taken through again.
+        session.add_all(
+            ContactIdentity(contact_id=contact.id, kind=kind, value=value) for kind, value in pairs
+        )
+        return contact
+    if not contact.name and msg.sender_name.strip():
         contact.name = msg.sender_name.strip()[:200]
     for kind, value in pairs:
         existing = session.execute(
@@ -86,6 +94,20 @@ def _upsert_contact(session: Session, env: Envelope) -> Contact | None:
         if existing is None:
             session.add(ContactIdentity(contact_id=contact.id, kind=kind, value=value))
     return contact
+
+
+def _learn_from_routing(contact: Contact, env: Envelope) -> None:
+    """What the routing of a new ticket found, kept on its contact where
+    not known yet: the language, and an applicant's region and
+    municipality."""
+    decision = env.decision
+    if decision is None or env.ticket is not None:
+        return
+    if contact.language is None:
+        contact.language = decision.language
+    if contact.region_code is None and decision.region and env.audience == "applicant":
+        contact.region_code = decision.region
+        contact.municipality_code = decision.municipality
 
 
 def _new_ticket(
@@ -130,11 +152,7 @@ def _new_ticket(
             # forward, so a silent inbox hands it back to the regional desk.
             ticket.forwarded_at = now
     if contact is not None:
-        if contact.language is None:
-            contact.language = ticket.language
-        if contact.region_code is None and ticket.region_code and env.audience == "applicant":
-            contact.region_code = ticket.region_code
-            contact.municipality_code = ticket.municipality_code
+        _learn_from_routing(contact, env)
     ticket.number = next_number(session, now)  # last, so the counter lock is held briefly
     session.add(ticket)
     session.flush()
