@@ -136,6 +136,30 @@ def test_question_becomes_a_routed_ticket_with_an_acknowledgement(portal, sessio
     assert "We have sent you a confirmation by email." in page
 
 
+def test_a_new_contact_keeps_what_its_first_enquiry_told(portal, session) -> None:
+    """The contact of a first enquiry is written with its addresses, its
+    language and its place; a later enquiry from elsewhere does not move
+    them (an agent sees where the person first said they live)."""
+    first = {"name": "Sanna Svensson", "email": "sanna@example.org", "phone": "040 222 3344"}
+    portal.post("/contact?lang=sv", {**first, "municipality": "Vasa", "message": QUESTION})
+    contact = latest_ticket(session).contact
+    assert (contact.name, contact.language) == ("Sanna Svensson", "sv")
+    assert (contact.municipality_code, contact.region_code) == ("905", "15")
+    assert sorted((i.kind, i.value) for i in contact.identities) == [
+        ("email", "sanna@example.org"),
+        ("phone", "+358402223344"),
+    ]
+    portal.post(
+        "/contact?lang=fi",
+        {**first, "municipality": "Oulu", "message": "Entä Oulun hakukohteet?"},
+    )
+    again = latest_ticket(session)
+    assert again.contact_id == contact.id and again.municipality_code == "564"
+    session.refresh(contact)
+    assert (contact.language, contact.municipality_code) == ("sv", "905")
+    assert len(contact.identities) == 2
+
+
 def test_phone_only_is_normalised_and_acknowledged_by_sms(portal, session, sms, mail) -> None:
     response = portal.post("/contact?lang=fi", {"phone": "040 765 4321", "message": QUESTION})
     assert response.status_code == 200, text(response)
