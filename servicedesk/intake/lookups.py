@@ -82,10 +82,15 @@ class SqlLookups:
         ).scalar_one_or_none()
 
     def contact_by_identity(self, kind: str, value: str) -> ContactRef | None:
+        # The contact's row stays locked until this intake commits: a
+        # second message of the same person taken in at the same moment (two
+        # texts in a row, posted by Twilio at once) waits here, and then
+        # finds the ticket the first one made instead of making another.
         contact = self.session.execute(
             select(Contact)
             .join(ContactIdentity, ContactIdentity.contact_id == Contact.id)
             .where(ContactIdentity.kind == kind, ContactIdentity.value == value)
+            .with_for_update(of=Contact)
         ).scalar_one_or_none()
         if contact is None:
             return None
