@@ -4,6 +4,7 @@ for its routing."""
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from typing import Any
@@ -21,6 +22,8 @@ from servicedesk.intake import pipeline
 from servicedesk.intake.filters import normalise_email, normalise_phone
 from servicedesk.models import IntakeRecord, Ticket
 from servicedesk.web import db, runtime
+
+logger = logging.getLogger(__name__)
 
 FIELDS = {
     "audience",
@@ -120,6 +123,18 @@ def parse_enquiry(data: dict[str, Any]) -> InboundMessage:
     )
 
 
+def received(record_id: int) -> Any:
+    """202: kept, its ticket not made yet; the desk's sweeper retries it."""
+    return ok(
+        {
+            "received": {"id": record_id, "status": "received"},
+            "message": "The enquiry is stored and becomes a ticket shortly; do not send it again. "
+            "Sent with an Idempotency-Key, the same request answers with the ticket once made.",
+        },
+        202,
+    )
+
+
 @api.post("/enquiries")
 def create_enquiry() -> Any:
     message = parse_enquiry(json_body())
@@ -136,14 +151,20 @@ def create_enquiry() -> Any:
         source="api",
     )
     if is_new or pipeline.is_waiting(rt, record_id):
-        pipeline.process_record(rt, record_id)
+        try:
+            pipeline.process_record(rt, record_id)
+        except Exception:
+            # Stored, so the sweeper makes the ticket.  An error here would
+            # tell the integration to send the enquiry again: a second one.
+            logger.exception("API enquiry %s stored but not processed yet", record_id)
+            return received(record_id)
     session = db()
     record = session.get(IntakeRecord, record_id, populate_existing=True)
+    if record is not None and record.ticket_id is None and record.status == "received":
+        return received(record_id)
     if record is None or record.ticket_id is None:
         raise ValidationError(
-            "the enquiry was stored but could not be made into a ticket yet; it will be retried"
-            if record is not None and record.status == "received"
-            else f"the enquiry was not accepted: {record.error if record else 'unknown'}"
+            f"the enquiry was not accepted: {record.error if record else 'unknown'}"
         )
     ticket = session.get(Ticket, record.ticket_id)
     assert ticket is not None

@@ -131,6 +131,21 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
+    "EnquiryReceived": {
+        "type": "object",
+        "required": ["received", "message"],
+        "properties": {
+            "received": {
+                "type": "object",
+                "required": ["id", "status"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "status": {"type": "string", "enum": ["received"]},
+                },
+            },
+            "message": {"type": "string"},
+        },
+    },
     "TicketSummary": {
         "type": "object",
         "required": [
@@ -258,6 +273,11 @@ def document(base_url: str) -> dict[str, Any]:
                     "responses": {
                         "201": _json("EnquiryResult", "Created"),
                         "200": _json("EnquiryResult", "Already received (same Idempotency-Key)"),
+                        "202": _json(
+                            "EnquiryReceived",
+                            "Stored, the ticket not made yet (the desk retries by itself; "
+                            "do not send it again: the same Idempotency-Key gets the ticket)",
+                        ),
                         **ERRORS,
                     },
                 }

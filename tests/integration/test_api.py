@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select, text
 
-from servicedesk.models import Ticket
+from servicedesk import jobs
+from servicedesk.models import IntakeRecord, Ticket
 
 
 def test_enquiry_becomes_a_routed_ticket(api, session, mail) -> None:
@@ -70,6 +72,60 @@ def test_idempotency_key_returns_the_same_ticket(api, session) -> None:
     assert first.status_code == 201
     assert second.status_code == 200
     assert first.get_json()["ticket"]["number"] == second.get_json()["ticket"]["number"]
+
+
+FAULTS = {
+    # The database fails the ticket's insert for a moment: with the code of
+    # a connection lost midway on PostgreSQL, with a constraint on SQLite.
+    "postgresql": [
+        "CREATE FUNCTION sd_fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "IF NEW.subject = 'Katkos' THEN "
+        "RAISE EXCEPTION 'connection lost' USING ERRCODE = '08006'; END IF; "
+        "RETURN NEW; END $$",
+        "CREATE TRIGGER sd_fault BEFORE INSERT ON tickets FOR EACH ROW EXECUTE FUNCTION sd_fault()",
+    ],
+    "sqlite": [
+        "CREATE TRIGGER sd_fault BEFORE INSERT ON tickets WHEN NEW.subject = 'Katkos' "
+        "BEGIN SELECT RAISE(ABORT, 'connection lost'); END",
+    ],
+}
+
+
+def test_an_enquiry_stored_but_not_made_a_ticket_is_answered_202(api, session, mail) -> None:
+    """Stored, so it is the desk's: the integration is told so (202, do not
+    send it again), never an error that makes it send a second one; the
+    desk makes the ticket later, and the same Idempotency-Key gets it."""
+    dialect = session.bind.dialect.name
+    for statement in FAULTS[dialect]:
+        session.execute(text(statement))
+    session.commit()
+    payload = {"email": "katkos@example.org", "subject": "Katkos", "body": "Onko haku auki?"}
+    key = {"Idempotency-Key": "katkos-0001"}
+
+    answer = api.post("/enquiries", json=payload, headers=key)
+    assert answer.status_code == 202, answer.get_json()
+    received = answer.get_json()["received"]
+    assert received["status"] == "received"
+    assert "do not send it again" in answer.get_json()["message"]
+    record = session.get(IntakeRecord, received["id"], populate_existing=True)
+    assert record is not None and record.status == "received" and record.ticket_id is None
+    assert not mail.to("katkos@example.org")
+
+    session.execute(
+        text("DROP TRIGGER sd_fault" + (" ON tickets" if dialect == "postgresql" else ""))
+    )
+    session.commit()
+    jobs.process_intake(received["id"])  # what the intake sweeper queues
+    again = api.post("/enquiries", json=payload, headers=key)
+    assert again.status_code == 200, again.get_json()
+    number = again.get_json()["ticket"]["number"]
+    assert (
+        session.execute(
+            select(func.count(Ticket.id)).where(Ticket.subject == "Katkos")
+        ).scalar_one()
+        == 1
+    )
+    assert [number in m.subject for m in mail.to("katkos@example.org")] == [True]
 
 
 @pytest.mark.parametrize(
