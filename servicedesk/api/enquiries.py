@@ -150,22 +150,20 @@ def create_enquiry() -> Any:
         external_id=message.external_id,
         source="api",
     )
-    if is_new or pipeline.is_waiting(rt, record_id):
-        try:
+    # From here on the enquiry is the desk's: whatever fails, the sweeper
+    # makes the ticket.  An error answer would tell the integration to send
+    # it again - a second ticket - so a failure is answered 202.
+    try:
+        if is_new or pipeline.is_waiting(rt, record_id):
             pipeline.process_record(rt, record_id)
-        except Exception:
-            # Stored, so the sweeper makes the ticket.  An error here would
-            # tell the integration to send the enquiry again: a second one.
-            logger.exception("API enquiry %s stored but not processed yet", record_id)
-            return received(record_id)
-    session = db()
-    record = session.get(IntakeRecord, record_id, populate_existing=True)
-    if record is not None and record.ticket_id is None and record.status == "received":
+        session = db()
+        record = session.get(IntakeRecord, record_id, populate_existing=True)
+        if record is not None and record.ticket_id is not None:
+            ticket = session.get_one(Ticket, record.ticket_id)
+            return ok(enquiry_result(session, ticket), 201 if is_new else 200)
+    except Exception:
+        logger.exception("API enquiry %s stored but not made a ticket yet", record_id)
         return received(record_id)
-    if record is None or record.ticket_id is None:
-        raise ValidationError(
-            f"the enquiry was not accepted: {record.error if record else 'unknown'}"
-        )
-    ticket = session.get(Ticket, record.ticket_id)
-    assert ticket is not None
-    return ok(enquiry_result(session, ticket), 201 if is_new else 200)
+    if record is None or record.status == "received":
+        return received(record_id)
+    raise ValidationError(f"the enquiry was not accepted: {record.error}")
