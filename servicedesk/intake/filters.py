@@ -280,14 +280,20 @@ def identify_author(env: Envelope, ctx: Lookups) -> Envelope:
 
 
 def mask_codes(env: Envelope, ctx: Lookups) -> Envelope:
+    """Identity codes out of everything the sender wrote: the subject, the
+    text (and its HTML), and the name they gave, which becomes the
+    contact's name and greets them in every answer."""
     msg = env.message
     subject, in_subject = mask_identity_codes(msg.subject)
     text, in_text = mask_identity_codes(msg.text)
     html, in_html = mask_identity_codes(msg.html or "")
-    total = in_subject + in_text + max(0, in_html - in_text)
+    name, in_name = mask_identity_codes(msg.sender_name)
+    total = in_subject + in_text + max(0, in_html - in_text) + in_name
     if total == 0:
         return env
-    masked = replace(msg, subject=subject, text=text, html=html if msg.html else None)
+    masked = replace(
+        msg, subject=subject, text=text, html=html if msg.html else None, sender_name=name
+    )
     return replace(env, message=masked, masked_codes=total)
 
 

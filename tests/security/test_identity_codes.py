@@ -22,6 +22,9 @@ from tests.integration.twilio_requests import Twilio
 from tests.security.conftest import World
 
 CODES = ["131052-308T", "010594Y9032", "311299a999X", "211106+123A"]
+#: Typed where the name goes (API, form) or in a mail's From name: the
+#: contact's name, which greets them in every answer.
+NAME_CODES = ["240147-632T", "020202A2022", "101010-1010"]
 NOTE_CODE = "150505-505K"
 
 
@@ -29,7 +32,7 @@ def text_with(code: str, channel: str) -> str:
     return f"Hei, hakemukseni ({channel}) koskee minua, henkilötunnukseni on {code}. Oppisopimus?"
 
 
-def leaked(text: str, codes: tuple[str, ...] = (*CODES, NOTE_CODE)) -> list[str]:
+def leaked(text: str, codes: tuple[str, ...] = (*CODES, *NAME_CODES, NOTE_CODE)) -> list[str]:
     lowered = text.lower()
     return [code for code in codes if code.lower() in lowered]
 
@@ -44,6 +47,7 @@ def test_codes_are_masked_in_logs_mail_sms_pages_and_snippets(
     answer = api.post(
         "/enquiries",
         json={
+            "name": f"Aino {NAME_CODES[0]}",
             "email": "api@example.org",
             "subject": f"Tunnus {CODES[0]}",
             "body": text_with(CODES[0], "api"),
@@ -54,7 +58,12 @@ def test_codes_are_masked_in_logs_mail_sms_pages_and_snippets(
     portal = make_portal(app, client)
     sent = portal.post(
         "/contact?lang=fi",
-        {"email": "form@example.org", "message": text_with(CODES[1], "lomake"), "website": ""},
+        {
+            "name": f"Ville {NAME_CODES[1]}",
+            "email": "form@example.org",
+            "message": text_with(CODES[1], "lomake"),
+            "website": "",
+        },
     )
     assert sent.status_code == 200
     assert not leaked(sent.get_data(as_text=True))
@@ -71,7 +80,7 @@ def test_codes_are_masked_in_logs_mail_sms_pages_and_snippets(
     )
     assert reply.status_code == 200
     mail_in = EmailMessage()
-    mail_in["From"] = "Posti <posti@example.org>"
+    mail_in["From"] = f"Posti {NAME_CODES[2]} <posti@example.org>"
     mail_in["To"] = settings.mail_from
     mail_in["Subject"] = f"Hakemus, tunnus {CODES[3]}"
     mail_in["Message-ID"] = "<codes-1@example.org>"
@@ -97,10 +106,14 @@ def test_codes_are_masked_in_logs_mail_sms_pages_and_snippets(
         pages[f"search {query}"] = client.get(f"/console/search?q={query}")
     for where, page in pages.items():
         assert page.status_code == 200, where
-        outside = tuple(CODES) if where.startswith("/console/tickets/") else (*CODES, NOTE_CODE)
+        outside = (*CODES, *NAME_CODES)
+        if not where.startswith("/console/tickets/"):
+            outside = (*outside, NOTE_CODE)
         assert not leaked(page.get_data(as_text=True), outside), where
     for number in numbers:
-        assert not leaked(api.get(f"/tickets/{number}").get_data(as_text=True), tuple(CODES))
+        assert not leaked(
+            api.get(f"/tickets/{number}").get_data(as_text=True), (*CODES, *NAME_CODES)
+        )
     outbound = [*mail.sent, *sms.sent]
     assert len(outbound) >= 4, "acknowledgements and notifications went out"
     for message in outbound:
@@ -111,7 +124,7 @@ def test_codes_are_masked_in_logs_mail_sms_pages_and_snippets(
     assert len(records) >= 4
     for status, raw in records:
         assert status == "processed"
-        assert not leaked(raw.decode("utf-8", "replace"), tuple(CODES)), raw[:300]
+        assert not leaked(raw.decode("utf-8", "replace"), (*CODES, *NAME_CODES)), raw[:300]
     assert caplog.records, "the run logged something"
     assert not leaked(caplog.text)
     assert "[henkilötunnus poistettu]" in pages[f"/console/tickets/{numbers[0]}"].get_data(
