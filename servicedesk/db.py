@@ -27,6 +27,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     and a busy timeout, so the web process, the poller and the inline jobs
     can share one file."""
     parsed = make_url(url)
+    # A failing statement's values (names, addresses, what an enquiry said)
+    # stay out of the exception and so out of the logs: the SQL is enough
+    # to tell what failed.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from email.message import EmailMessage
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from servicedesk import mail_intake
 from servicedesk.models import IntakeRecord
@@ -130,3 +130,38 @@ def test_codes_are_masked_in_logs_mail_sms_pages_and_snippets(
     assert "[henkilötunnus poistettu]" in pages[f"/console/tickets/{numbers[0]}"].get_data(
         as_text=True
     )
+
+
+REFUSE_INTAKE = {
+    "postgresql": [
+        "CREATE FUNCTION sd_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION 'refused by the database'; END $$",
+        "CREATE TRIGGER sd_refuse BEFORE INSERT ON intake_records "
+        "FOR EACH ROW EXECUTE FUNCTION sd_refuse()",
+    ],
+    "sqlite": [
+        "CREATE TRIGGER sd_refuse BEFORE INSERT ON intake_records "
+        "BEGIN SELECT RAISE(ABORT, 'refused by the database'); END",
+    ],
+}
+
+
+def test_a_database_error_logs_the_failure_not_what_was_sent(
+    api, session, caplog, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The values a failing statement carried (here an integration's
+    Idempotency-Key made of the applicant's identity code) stay out of the
+    log: the error is logged without them."""
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setattr(logging.getLogger("sqlalchemy"), "level", logging.WARNING)
+    for statement in REFUSE_INTAKE[session.bind.dialect.name]:
+        session.execute(text(statement))
+    session.commit()
+    answer = api.post(
+        "/enquiries",
+        json={"email": "virhe@example.org", "body": "Onko hakemukseni perillä?"},
+        headers={"Idempotency-Key": f"hakemus-{CODES[0]}"},
+    )
+    assert answer.status_code >= 500
+    assert "refused by the database" in caplog.text, "the failure itself is logged"
+    assert not leaked(caplog.text)
