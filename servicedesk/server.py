@@ -10,8 +10,10 @@ import multiprocessing
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
 
 from servicedesk.app import create_app
+from servicedesk.intake.masking import mask_identity_codes_in_url
 from servicedesk.queueing import PeriodicRunner
 from servicedesk.runtime import Runtime, freeze_startup_objects
 
@@ -28,6 +30,21 @@ class Server(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         return create_app(self.runtime.settings, self.runtime)
+
+
+class AccessLog(Logger):  # type: ignore[misc]
+    """gunicorn's logger, with identity codes masked where the access log
+    writes what people typed into an address: an agent searching for a
+    code, a link followed from such a search."""
+
+    TYPED = ("r", "U", "q", "f", "{referer}i")
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:
+        atoms: dict[str, Any] = super().atoms(resp, req, environ, request_time)
+        for key in self.TYPED:
+            if isinstance(atoms.get(key), str):
+                atoms[key] = mask_identity_codes_in_url(atoms[key])
+        return atoms
 
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
@@ -80,6 +97,7 @@ def run_server(runtime: Runtime, *, host: str, port: int, workers: int | None) -
             "timeout": 60,
             "graceful_timeout": 20,
             "accesslog": "-",
+            "logger_class": AccessLog,
             "post_fork": post_fork,
             "post_worker_init": post_worker_init,
             "forwarded_allow_ips": "127.0.0.1",

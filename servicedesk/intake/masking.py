@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 MASK = "[henkilötunnus poistettu]"
+URL_MASK = "%5Bhenkil%C3%B6tunnus%20poistettu%5D"  # the same, percent-encoded
 
 IDENTITY_CODE = re.compile(
     r"(?<![0-9A-Za-z])"
@@ -20,6 +21,25 @@ IDENTITY_CODE = re.compile(
     r"(?![0-9A-Za-z])",
     re.IGNORECASE,
 )
+
+
+#: The same in a percent-encoded address, where a ``+`` or ``-`` century
+#: sign may travel as ``%2B`` or ``%2D``.
+ENCODED_IDENTITY_CODE = re.compile(
+    r"(?<![0-9A-Za-z])"
+    r"(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d\d"
+    r"%2[BD]"
+    r"\d{3}[0-9A-FHJ-NPR-Y]"
+    r"(?![0-9A-Za-z])",
+    re.IGNORECASE,
+)
+
+
+def mask_identity_codes_in_url(text: str) -> str:
+    """Every identity code in an address (a request line, a referrer), as
+    written or percent-encoded, replaced by the mask, itself encoded."""
+    masked = IDENTITY_CODE.sub(URL_MASK, text)
+    return ENCODED_IDENTITY_CODE.sub(URL_MASK, masked)
 
 
 def mask_identity_codes(text: str) -> tuple[str, int]:

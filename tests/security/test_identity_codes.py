@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from email.message import EmailMessage
+from urllib.parse import quote
 
 from sqlalchemy import select, text
 
@@ -19,6 +20,8 @@ from servicedesk.models import IntakeRecord
 from tests.integration.console_kit import fast_sign_in, token
 from tests.integration.portal_client import make_portal
 from tests.integration.twilio_requests import Twilio
+from tests.reliability.http_client import HttpClient
+from tests.reliability.stack import Stack, desk_environment, free_port, prepare_database
 from tests.security.conftest import World
 
 CODES = ["131052-308T", "010594Y9032", "311299a999X", "211106+123A"]
@@ -165,3 +168,27 @@ def test_a_database_error_logs_the_failure_not_what_was_sent(
     assert answer.status_code >= 500
     assert "refused by the database" in caplog.text, "the failure itself is logged"
     assert not leaked(caplog.text)
+
+
+def test_the_access_log_masks_codes_typed_into_addresses(scratch_postgres, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """gunicorn's access log writes each request line and referrer: an agent
+    searching for an applicant's code, as typed or percent-encoded, leaves
+    the mask there, not the code."""
+    url = scratch_postgres.url.render_as_string(hide_password=False)
+    prepare_database(url)
+    port = free_port()
+    env = desk_environment(database_url=url, instance=tmp_path / "instance", port=port)
+    stack = Stack(env, port, tmp_path / "logs", web_workers=1)
+    try:
+        stack.start_web()
+        client = HttpClient(stack.url)
+        client.get(f"/console/search?q={CODES[0]}")
+        client.get(f"/kb?q={quote(CODES[3])}")  # 211106%2B123A
+        client.get("/kb", {"Referer": f"{stack.url}/console/search?q={CODES[1]}"})
+        client.close()
+    finally:
+        stack.stop()
+    log = (tmp_path / "logs" / "web.log").read_text()
+    assert "GET /console/search?q=%5Bhenkil%C3%B6tunnus%20poistettu%5D" in log
+    assert "GET /kb?q=%5Bhenkil%C3%B6tunnus%20poistettu%5D" in log
+    assert not leaked(log), log[-2000:]
