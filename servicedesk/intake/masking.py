@@ -13,33 +13,26 @@ import re
 MASK = "[henkilötunnus poistettu]"
 URL_MASK = "%5Bhenkil%C3%B6tunnus%20poistettu%5D"  # the same, percent-encoded
 
-IDENTITY_CODE = re.compile(
-    r"(?<![0-9A-Za-z])"
-    r"(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d\d"
-    r"[-+ABCDEFUVWXY]"
-    r"\d{3}[0-9A-FHJ-NPR-Y]"
-    r"(?![0-9A-Za-z])",
-    re.IGNORECASE,
-)
+
+def _code(century_sign: str) -> re.Pattern[str]:
+    return re.compile(
+        r"(?<![0-9A-Za-z])"
+        r"(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d\d" + century_sign + r"\d{3}[0-9A-FHJ-NPR-Y]"
+        r"(?![0-9A-Za-z])",
+        re.IGNORECASE,
+    )
 
 
+IDENTITY_CODE = _code(r"[-+ABCDEFUVWXY]")
 #: The same in a percent-encoded address, where a ``+`` or ``-`` century
-#: sign may travel as ``%2B`` or ``%2D``.
-ENCODED_IDENTITY_CODE = re.compile(
-    r"(?<![0-9A-Za-z])"
-    r"(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])\d\d"
-    r"%2[BD]"
-    r"\d{3}[0-9A-FHJ-NPR-Y]"
-    r"(?![0-9A-Za-z])",
-    re.IGNORECASE,
-)
+#: sign may also travel as ``%2B`` or ``%2D``.
+IDENTITY_CODE_IN_URL = _code(r"(?:[-+ABCDEFUVWXY]|%2[BD])")
 
 
 def mask_identity_codes_in_url(text: str) -> str:
     """Every identity code in an address (a request line, a referrer), as
     written or percent-encoded, replaced by the mask, itself encoded."""
-    masked = IDENTITY_CODE.sub(URL_MASK, text)
-    return ENCODED_IDENTITY_CODE.sub(URL_MASK, masked)
+    return IDENTITY_CODE_IN_URL.sub(URL_MASK, text)
 
 
 def mask_identity_codes(text: str) -> tuple[str, int]:
