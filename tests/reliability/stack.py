@@ -18,6 +18,7 @@ configuration from the environment, as in production.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import signal
 import socket
@@ -318,6 +319,12 @@ class Stack:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=2) as answer:
                     if answer.status == 200:
                         return
+            except http.client.HTTPException as exc:
+                # Something that is not an HTTP server holds the port.
+                raise RuntimeError(
+                    f"port {self.port} answers, but not as the desk ({exc!r}): "
+                    f"another server holds it\n{web.tail()}"
+                ) from exc
             except (urllib.error.URLError, OSError):
                 pass
             time.sleep(0.1)
