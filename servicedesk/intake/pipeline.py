@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, undefer
 
 from channels.email import parse as parse_mail
@@ -172,6 +172,17 @@ def after_commit(runtime: Runtime, applied: Applied) -> None:
 #: How many times a record is taken through again after meeting a
 #: concurrent write (see ``process_record``) before the sweeper is left to it.
 CONFLICT_ATTEMPTS = 3
+#: PostgreSQL's "try the transaction again": a serialization failure, and
+#: a deadlock it broke by choosing this transaction.
+RETRY_STATES = {"40001", "40P01"}
+
+
+def is_conflict(exc: Exception) -> bool:
+    """A concurrent transaction got in the way: the same work, tried again
+    from the start, sees what it committed and goes through."""
+    if isinstance(exc, IntegrityError):
+        return True
+    return isinstance(exc, OperationalError) and getattr(exc.orig, "sqlstate", None) in RETRY_STATES
 
 
 def process_record(runtime: Runtime, record_id: int) -> Applied | None:
@@ -180,20 +191,24 @@ def process_record(runtime: Runtime, record_id: int) -> Applied | None:
     Another process may commit rows this one's unique constraints meet
     between our reading and our commit: the same message stored by a second
     poller, or the same new address added by a second first enquiry (two
-    forms posted at once, a mail and a form).  The record is then taken
+    forms posted at once, a mail and a form); or PostgreSQL may end this
+    transaction to break a deadlock with another.  The record is then taken
     through again from the start, when the other process's rows are
     visible: the filters recognise a true duplicate, and a new contact's
     second enquiry finds the contact.  Never put aside unread."""
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
         try:
             return _process_once(runtime, record_id)
-        except IntegrityError as exc:
+        except (IntegrityError, OperationalError) as exc:
+            if not is_conflict(exc):
+                raise
             conflict = exc
+            # The kind only: the error's text may quote the row's values.
             logger.info(
-                "intake record %s met a concurrent write (attempt %d): %s",
+                "intake record %s met a concurrent transaction (attempt %d): %s",
                 record_id,
                 attempt,
-                exc.orig,
+                type(exc.orig).__name__,
             )
     _note_attempt(runtime, record_id, conflict)
     return None
@@ -226,12 +241,10 @@ def _process_once(runtime: Runtime, record_id: int) -> Applied | None:
             )
             scrub_identity_codes(record, message)
             session.commit()
-        except IntegrityError:
-            session.rollback()
-            raise
         except Exception as exc:
             session.rollback()
-            _note_attempt(runtime, record_id, exc)
+            if not is_conflict(exc):
+                _note_attempt(runtime, record_id, exc)
             raise
     after_commit(runtime, applied)
     return applied

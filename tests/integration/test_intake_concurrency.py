@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from channels.message import Channel, Hints, InboundMessage
@@ -22,7 +23,7 @@ from servicedesk import mail_intake
 from servicedesk import runtime as runtime_module
 from servicedesk.db import Database
 from servicedesk.intake import pipeline
-from servicedesk.models import ContactIdentity, IntakeRecord, IntakeStatus, Ticket
+from servicedesk.models import Contact, ContactIdentity, IntakeRecord, IntakeStatus, Ticket
 from servicedesk.queueing import InlineJobQueue
 from servicedesk.runtime import Runtime
 from servicedesk.settings import Settings
@@ -245,3 +246,34 @@ def test_two_texts_sent_at_once_make_one_ticket(desk: Desk, known: bool) -> None
     records = desk.records(ids)
     assert [r.status for r in records] == [IntakeStatus.PROCESSED] * 2, [r.error for r in records]
     assert records[0].ticket_id == records[1].ticket_id != closed_id
+
+
+def test_an_intake_ended_to_break_a_deadlock_is_taken_through_again(desk: Desk) -> None:
+    """Another transaction (an erasure, say) holds the ticket a known
+    number's new text joins, and then wants their contact, which the intake
+    holds: PostgreSQL breaks the deadlock by ending one of them.  The
+    text still joins its ticket."""
+    earlier = desk.store(text_message(10, "Hei, kysyisin hausta."))
+    pipeline.process_record(desk.runtime, earlier)
+    ticket_id = desk.records([earlier])[0].ticket_id
+    with desk.runtime.db.session() as session:
+        contact_id = session.get_one(Ticket, ticket_id).contact_id
+
+    holding = desk.runtime.db.sessions()
+    holding.execute(update(Ticket).where(Ticket.id == ticket_id).values(subject="Haku"))
+    later = desk.store(text_message(11, "Vielä yksi kysymys."))
+    other = in_thread_as(desk.runtime, lambda: pipeline.process_record(desk.runtime, later))
+    other.start()
+    try:
+        wait_until_blocked(desk.engine, other)  # the intake holds the contact, waits for the ticket
+        holding.execute(select(Contact).where(Contact.id == contact_id).with_for_update())
+        holding.commit()
+    except OperationalError:  # the holder was the one ended: fine too
+        holding.rollback()
+    finally:
+        holding.close()
+    other.join(timeout=60)
+    assert not other.is_alive()
+
+    record = desk.records([later])[0]
+    assert (record.status, record.ticket_id) == (IntakeStatus.PROCESSED, ticket_id), record.error
