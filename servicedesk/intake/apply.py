@@ -83,6 +83,7 @@ def _upsert_contact(session: Session, env: Envelope) -> Contact | None:
             ContactIdentity(contact_id=contact.id, kind=kind, value=value) for kind, value in pairs
         )
         return contact
+    _learn_from_routing(contact, env)
     if not contact.name and msg.sender_name.strip():
         contact.name = msg.sender_name.strip()[:200]
     for kind, value in pairs:
@@ -151,8 +152,6 @@ def _new_ticket(
             # Routed straight to an institution: the same promise as a
             # forward, so a silent inbox hands it back to the regional desk.
             ticket.forwarded_at = now
-    if contact is not None:
-        _learn_from_routing(contact, env)
     ticket.number = next_number(session, now)  # last, so the counter lock is held briefly
     session.add(ticket)
     session.flush()
