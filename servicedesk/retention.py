@@ -234,11 +234,13 @@ def anonymise_contact(session: Session, contact: Contact, now: datetime) -> None
 def _orphaned_contacts(session: Session, contact_ids: set[int], now: datetime) -> int:
     done = 0
     for contact_id in sorted(contact_ids):
+        # Locked before their tickets are counted: a ticket their message
+        # being taken in now makes is seen, not anonymised away from them.
+        contact = session.get(Contact, contact_id, with_for_update=True)
         if session.execute(
             select(Ticket.id).where(Ticket.contact_id == contact_id).limit(1)
         ).first():
             continue
-        contact = session.get(Contact, contact_id)
         if contact is not None and contact.anonymized_at is None:
             anonymise_contact(session, contact, now)
             done += 1
@@ -352,8 +354,9 @@ def requested_by(session: Session, email: str | None) -> audit.Actor:
     return audit.Actor.of(user)
 
 
-def find_contact(session: Session, identifier: str) -> Contact | None:
-    """The contact known by an email address or a phone number."""
+def find_contact(session: Session, identifier: str, *, lock: bool = False) -> Contact | None:
+    """The contact known by an email address or a phone number; with
+    ``lock``, their row is locked until the caller's transaction ends."""
     identifier = identifier.strip()
     if "@" in identifier:
         kind, value = "email", normalise_email(identifier)
@@ -361,10 +364,14 @@ def find_contact(session: Session, identifier: str) -> Contact | None:
         kind, value = "phone", normalise_phone(identifier)
     if value is None:
         return None
-    identity = session.execute(
-        select(ContactIdentity).where(ContactIdentity.kind == kind, ContactIdentity.value == value)
-    ).scalar_one_or_none()
-    return identity.contact if identity is not None else None
+    query = (
+        select(Contact)
+        .join(ContactIdentity, ContactIdentity.contact_id == Contact.id)
+        .where(ContactIdentity.kind == kind, ContactIdentity.value == value)
+    )
+    if lock:
+        query = query.with_for_update(of=Contact)
+    return session.execute(query).scalar_one_or_none()
 
 
 def erase_contact(
@@ -373,7 +380,11 @@ def erase_contact(
     """Erase everything personal about one contact, now: every ticket of
     theirs is closed (if open) and anonymised, their messages elsewhere too,
     and the contact itself.  The caller commits, then ``delete_files``."""
-    contact = find_contact(session, identifier)
+    # The contact's row first, as the intake takes it (lookups.
+    # contact_by_identity): a message of theirs being taken in now is
+    # waited for and erased with the rest, and neither side waits on a
+    # ticket the other holds while holding the contact (a deadlock).
+    contact = find_contact(session, identifier, lock=True)
     if contact is None:
         raise NotFoundError("no contact with that email address or phone number")
     addresses = [i.value for i in contact.identities]

@@ -3,7 +3,9 @@ shared for real (a database of the test's own): the first one's
 transaction has written its rows and not committed when the second is
 processed.  No enquiry may be put aside or doubled: two first enquiries
 from one new address both become tickets of one contact, one mail stored
-twice is one ticket, and two texts sent in a row make one ticket."""
+twice is one ticket, and two texts sent in a row make one ticket.  An
+erasure or a retention run meeting a message being taken in waits for it:
+the erasure takes the new enquiry too, the retention leaves its contact."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,11 +22,20 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from channels.message import Channel, Hints, InboundMessage
-from servicedesk import mail_intake
+from servicedesk import audit, mail_intake, retention
 from servicedesk import runtime as runtime_module
 from servicedesk.db import Database
 from servicedesk.intake import pipeline
-from servicedesk.models import Contact, ContactIdentity, IntakeRecord, IntakeStatus, Ticket
+from servicedesk.lifecycle import TicketStatus
+from servicedesk.models import (
+    Contact,
+    ContactIdentity,
+    IntakeRecord,
+    IntakeStatus,
+    Message,
+    Ticket,
+    TicketRedaction,
+)
 from servicedesk.queueing import InlineJobQueue
 from servicedesk.runtime import Runtime
 from servicedesk.settings import Settings
@@ -132,10 +144,16 @@ class Desk:
         """The first record's transaction has written its rows and not
         committed yet when the second record is processed in another
         process; then the first commits."""
+        self.meanwhile(first, first_id, lambda: pipeline.process_record(self.runtime, second_id))
+
+    def meanwhile(self, first: InboundMessage, first_id: int, work: Callable[[], object]) -> None:
+        """The first record's transaction has written its rows and not
+        committed yet when ``work`` runs in another process; then the
+        first commits, and ``work`` finishes."""
         holding = self.runtime.db.sessions()
         applied = pipeline.accept(holding, self.runtime, first, record_id=first_id)
         holding.flush()
-        other = in_thread_as(self.runtime, lambda: pipeline.process_record(self.runtime, second_id))
+        other = in_thread_as(self.runtime, work)
         other.start()
         try:
             wait_until_blocked(self.engine, other)
@@ -277,3 +295,79 @@ def test_an_intake_ended_to_break_a_deadlock_is_taken_through_again(desk: Desk) 
 
     record = desk.records([later])[0]
     assert (record.status, record.ticket_id) == (IntakeStatus.PROCESSED, ticket_id), record.error
+
+
+def test_an_erasure_waits_for_a_message_of_theirs_being_taken_in_and_erases_it_too(
+    desk: Desk,
+) -> None:
+    """A person's erasure is run while a new enquiry of theirs is being
+    taken in: the erasure waits for it, and nothing of theirs is left,
+    the new enquiry included."""
+    earlier = desk.store(enquiry(20, "Ensimmäinen kysymys hausta."))
+    pipeline.process_record(desk.runtime, earlier)
+    message = enquiry(21, "Toinen kysymys samalta hakijalta.")
+    later = desk.store(message)
+
+    def erase() -> None:
+        with desk.runtime.db.session() as session:
+            retention.erase_contact(
+                session, ADDRESS, actor=audit.Actor("tietosuoja"), now=desk.runtime.now()
+            )
+            session.commit()
+
+    desk.meanwhile(message, later, erase)
+
+    records = desk.records([earlier, later])
+    tickets = [r.ticket_id for r in records if r.ticket_id is not None]
+    assert len(set(tickets)) == 2, [r.error for r in records]
+    with desk.runtime.db.session() as session:
+        redacted = session.execute(
+            select(TicketRedaction.ticket_id).where(TicketRedaction.ticket_id.in_(tickets))
+        ).scalars()
+        assert sorted(redacted) == sorted(tickets)
+        left = session.execute(
+            select(Message.id).where(
+                Message.body_text.contains("kysymys") | (Message.sender == ADDRESS)
+            )
+        ).all()
+        assert left == []
+        assert (
+            session.execute(select(ContactIdentity).where(ContactIdentity.value == ADDRESS)).all()
+            == []
+        )
+
+
+def test_retention_keeps_a_contact_whose_new_enquiry_is_being_taken_in(desk: Desk) -> None:
+    """The retention run anonymises a person's only old ticket while a new
+    enquiry of theirs is being taken in: the person has a ticket again, so
+    their name and address stay and the answer can reach them."""
+    earlier = desk.store(enquiry(30, "Vanha kysymys viime vuodelta."))
+    pipeline.process_record(desk.runtime, earlier)
+    old_ticket = desk.records([earlier])[0].ticket_id
+    with desk.runtime.db.transaction() as session:
+        ticket = session.get_one(Ticket, old_ticket)
+        ticket.status, ticket.closed_at = TicketStatus.CLOSED, desk.runtime.now()
+        contact_id = ticket.contact_id
+    message = enquiry(31, "Uusi kysymys tämän vuoden haussa.")
+    later = desk.store(message)
+    years_later = desk.runtime.now() + timedelta(days=5 * 366)
+
+    def run_retention() -> None:
+        with desk.runtime.db.session() as session:
+            retention.run(session, years_later)
+            session.commit()
+
+    desk.meanwhile(message, later, run_retention)
+
+    new_ticket = desk.records([later])[0].ticket_id
+    with desk.runtime.db.session() as session:
+        assert session.get(TicketRedaction, old_ticket) is not None
+        assert session.get_one(Ticket, new_ticket).contact_id == contact_id
+        contact = session.get_one(Contact, contact_id)
+        assert (contact.name, contact.anonymized_at) == ("Uusi Hakija", None)
+        assert (
+            session.execute(
+                select(ContactIdentity.contact_id).where(ContactIdentity.value == ADDRESS)
+            ).scalar_one()
+            == contact_id
+        )
