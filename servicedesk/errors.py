@@ -60,6 +60,12 @@ class ConflictError(ServiceDeskError):
     code = "conflict"
 
 
+class KeyReusedError(ServiceDeskError):
+    """An idempotency key sent again with a different request."""
+
+    code = "idempotency_key_reused"
+
+
 class TransitionError(ConflictError):
     code = "invalid_transition"
 

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 from servicedesk.errors import (
     ConflictError,
     DeliveryRefusedError,
+    KeyReusedError,
     NotFoundError,
     PermissionDeniedError,
     ServiceDeskError,
@@ -29,6 +30,7 @@ STATUS_FOR: dict[type[ServiceDeskError], int] = {
     NotFoundError: 404,
     ConflictError: 409,
     DeliveryRefusedError: 409,
+    KeyReusedError: 422,
 }
 
 

@@ -17,7 +17,7 @@ from channels.message import Channel, Hints, InboundMessage
 from servicedesk import places
 from servicedesk.api import api, json_body, ok
 from servicedesk.api.serialize import enquiry_result
-from servicedesk.errors import ValidationError
+from servicedesk.errors import KeyReusedError, ValidationError
 from servicedesk.intake import pipeline
 from servicedesk.intake.filters import normalise_email, normalise_phone
 from servicedesk.models import IntakeRecord, Ticket
@@ -143,13 +143,17 @@ def create_enquiry() -> Any:
     # only write lock, and the pipeline would wait for it).
     db().commit()
     rt = runtime()
+    raw = pipeline.encode_inbound(message)
     record_id, is_new = pipeline.receive(
-        rt,
-        channel=message.channel.value,
-        raw=pipeline.encode_inbound(message),
-        external_id=message.external_id,
-        source="api",
+        rt, channel=message.channel.value, raw=raw, external_id=message.external_id, source="api"
     )
+    if not is_new and not pipeline.is_stored_as_sent(rt, record_id, raw):
+        # Answering with the first enquiry's ticket would lose this one.
+        raise KeyReusedError(
+            "this Idempotency-Key came before with a different enquiry: "
+            "send a new enquiry with a new key",
+            field="Idempotency-Key",
+        )
     # From here on the enquiry is the desk's: whatever fails, the sweeper
     # makes the ticket.  An error answer would tell the integration to send
     # it again - a second ticket - so a failure is answered 202.

@@ -279,6 +279,10 @@ def document(base_url: str) -> dict[str, Any]:
                             "do not send it again: the same Idempotency-Key gets the ticket)",
                         ),
                         **ERRORS,
+                        "422": _error(
+                            "The Idempotency-Key came before with a different enquiry "
+                            "(code idempotency_key_reused); nothing was stored"
+                        ),
                     },
                 }
             },

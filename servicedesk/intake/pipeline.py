@@ -331,6 +331,22 @@ def receive(
         )
 
 
+def is_stored_as_sent(runtime: Runtime, record_id: int, raw: bytes) -> bool:
+    """Whether a structured contact sent again under a channel id already
+    kept (an API Idempotency-Key) is the one kept: compared as the desk
+    keeps it, with identity codes masked (``scrub_identity_codes``)."""
+    with runtime.db.session() as session:
+        stored = session.execute(
+            select(IntakeRecord.raw).where(IntakeRecord.id == record_id)
+        ).scalar_one_or_none()
+    try:
+        return stored is not None and _masked_values(json.loads(stored)) == _masked_values(
+            json.loads(raw)
+        )
+    except ValueError:
+        return False
+
+
 def is_waiting(runtime: Runtime, record_id: int) -> bool:
     """Whether a stored record still waits to be processed: the retry of a
     contact whose first attempt was cut short (its process died between

@@ -74,6 +74,38 @@ def test_idempotency_key_returns_the_same_ticket(api, session) -> None:
     assert first.get_json()["ticket"]["number"] == second.get_json()["ticket"]["number"]
 
 
+def test_an_idempotency_key_sent_again_with_another_enquiry_is_refused(api, session) -> None:
+    """Answering with the first enquiry's ticket would lose the second: the
+    integration is told the key was used, and the first stays as it was."""
+    key = {"Idempotency-Key": "avain-0042"}
+    first = api.post(
+        "/enquiries", json={"email": "x@example.org", "body": "Ensimmäinen"}, headers=key
+    )
+    other = api.post("/enquiries", json={"email": "x@example.org", "body": "Toinen"}, headers=key)
+    assert first.status_code == 201
+    assert other.status_code == 422
+    error = other.get_json()["error"]
+    assert error["code"] == "idempotency_key_reused" and error["field"] == "Idempotency-Key"
+    assert "different enquiry" in error["message"]
+    again = api.post(
+        "/enquiries", json={"email": "x@example.org", "body": "Ensimmäinen"}, headers=key
+    )
+    assert again.status_code == 200
+    assert again.get_json()["ticket"]["number"] == first.get_json()["ticket"]["number"]
+    assert session.execute(select(func.count(Ticket.id))).scalar_one() == 1
+
+
+def test_an_enquiry_with_an_identity_code_sent_again_gets_its_ticket(api) -> None:
+    """The desk keeps the enquiry with the code masked; the same request
+    sent again is still recognised as the same."""
+    payload = {"email": "x@example.org", "name": "Matti 131052-308T", "body": "Hetu 131052-308T"}
+    key = {"Idempotency-Key": "avain-0043"}
+    first = api.post("/enquiries", json=payload, headers=key)
+    again = api.post("/enquiries", json=payload, headers=key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json()["ticket"]["number"] == first.get_json()["ticket"]["number"]
+
+
 FAULTS = {
     # The database fails the ticket's insert for a moment: with the code of
     # a connection lost midway on PostgreSQL, with a constraint on SQLite.
