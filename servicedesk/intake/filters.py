@@ -186,7 +186,8 @@ def find_thread(env: Envelope, ctx: Lookups) -> Envelope:
     for number in TICKET_TAG.findall(msg.subject):
         ticket = ctx.ticket_by_number(number)
         if ticket is not None and _may_join(env, ticket.contact_id, ctx):
-            joinable.append((ticket, f"ticket number [#{number}] in the subject"))
+            merged = f", merged into {ticket.number}" if ticket.number != number else ""
+            joinable.append((ticket, f"ticket number [#{number}] in the subject{merged}"))
     if msg.references:
         ticket = ctx.ticket_by_email_message_id(msg.references)
         if ticket is not None and _may_join(env, ticket.contact_id, ctx):

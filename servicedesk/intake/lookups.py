@@ -23,6 +23,9 @@ from servicedesk.models import (
 )
 from servicedesk.settings import Settings
 
+#: How many merges a ticket number is followed through (A into B, B into C).
+MERGE_HOPS = 10
+
 
 def _ticket_ref(ticket: Ticket | None) -> TicketRef | None:
     if ticket is None:
@@ -111,9 +114,16 @@ class SqlLookups:
         return UserRef(id=user.id, role=user.role, organization_id=user.organization_id)
 
     def ticket_by_number(self, number: str) -> TicketRef | None:
-        return _ticket_ref(
-            self.session.execute(select(Ticket).where(Ticket.number == number)).scalar_one_or_none()
-        )
+        """The ticket of that number or, when an agent merged it, the one it
+        was merged into: the conversation goes on there."""
+        ticket = self.session.execute(
+            select(Ticket).where(Ticket.number == number)
+        ).scalar_one_or_none()
+        for _hop in range(MERGE_HOPS):
+            if ticket is None or ticket.merged_into_id is None:
+                break
+            ticket = self.session.get(Ticket, ticket.merged_into_id)
+        return _ticket_ref(ticket)
 
     def ticket_by_email_message_id(self, message_ids: Sequence[str]) -> TicketRef | None:
         ids = [m.strip("<> ") for m in message_ids if m.strip("<> ")]

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from servicedesk import tickets
+from servicedesk import ticket_links, tickets
 from servicedesk.mail_intake import IngestResult, ingest
-from servicedesk.models import Message, Ticket, TicketLink
+from servicedesk.models import AuditEvent, Message, Ticket, TicketLink
 from servicedesk.runtime import Runtime
 from tests.fakes import RecordingMailSender
 from tests.integration.mail.conftest import count_tickets, make_mail
@@ -167,3 +167,36 @@ def test_replies_on_a_follow_up_stay_on_the_follow_up(
     again = take_in(rt, make_mail(sender=APPLICANT, subject=f"Re: {subject}", in_reply_to=reply_id))
     assert (again.outcome, again.ticket_number) == ("added", follow_up.ticket_number)
     assert count_tickets(rt.db) == 2
+
+
+def test_a_reply_to_a_merged_ticket_joins_the_ticket_it_was_merged_into(
+    rt: Runtime, mail: RecordingMailSender
+) -> None:
+    """An agent merged the applicant's second ticket into the first; the
+    applicant answers the second's acknowledgement (its number in the
+    subject, the references dropped by their mail program): the answer
+    joins the ticket the agent works on, not a new one."""
+    kept, _ack = first_ticket(rt, mail)
+    second = take_in(rt, make_mail(sender=APPLICANT, subject="Oppisopimus taas"))
+    assert second.outcome == "created" and second.ticket_number
+    with rt.db.transaction() as session:
+        source, target = (
+            session.execute(select(Ticket).where(Ticket.number == n)).scalar_one()
+            for n in (second.ticket_number, kept)
+        )
+        ticket_links.merge(session, source, target, None, rt.now())
+
+    result = take_in(
+        rt, make_mail(sender=APPLICANT, subject=f"Re: Oppisopimus taas [#{second.ticket_number}]")
+    )
+    assert (result.outcome, result.ticket_number) == ("added", kept)
+    assert count_tickets(rt.db) == 2
+    assert messages(rt, kept)[-1].subject == f"Re: Oppisopimus taas [#{second.ticket_number}]"
+    with rt.db.session() as session:
+        reason = session.execute(
+            select(AuditEvent.reason)
+            .where(AuditEvent.kind == "message_added")
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        ).scalar_one()
+    assert reason == f"ticket number [#{second.ticket_number}] in the subject, merged into {kept}"
