@@ -20,6 +20,7 @@ from servicedesk.api.serialize import enquiry_result
 from servicedesk.errors import KeyReusedError, ValidationError
 from servicedesk.intake import pipeline
 from servicedesk.intake.filters import normalise_email, normalise_phone
+from servicedesk.intake.masking import IDENTITY_CODE
 from servicedesk.models import IntakeRecord, Ticket
 from servicedesk.web import db, runtime
 
@@ -108,6 +109,12 @@ def parse_enquiry(data: dict[str, Any]) -> InboundMessage:
     if key and not IDEMPOTENCY_KEY.match(key):
         raise ValidationError(
             "Idempotency-Key must be 8–128 letters, digits or . _ : -", field="Idempotency-Key"
+        )
+    if IDENTITY_CODE.search(key):
+        # The key is kept as sent, to recognise the request when it comes again.
+        raise ValidationError(
+            "Idempotency-Key must not hold a personal identity code: use a random key (a UUID)",
+            field="Idempotency-Key",
         )
     return InboundMessage(
         channel=Channel(channel),

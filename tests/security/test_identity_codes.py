@@ -13,7 +13,7 @@ import logging
 from email.message import EmailMessage
 from urllib.parse import quote
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from servicedesk import mail_intake
 from servicedesk.models import IntakeRecord
@@ -152,9 +152,9 @@ REFUSE_INTAKE = {
 def test_a_database_error_logs_the_failure_not_what_was_sent(
     api, session, caplog, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    """The values a failing statement carried (here an integration's
-    Idempotency-Key made of the applicant's identity code) stay out of the
-    log: the error is logged without them."""
+    """The values a failing statement carried (here an enquiry holding the
+    applicant's identity code, stored as sent before it is masked) stay
+    out of the log: the error is logged without them."""
     caplog.set_level(logging.DEBUG)
     monkeypatch.setattr(logging.getLogger("sqlalchemy"), "level", logging.WARNING)
     for statement in REFUSE_INTAKE[session.bind.dialect.name]:
@@ -162,12 +162,28 @@ def test_a_database_error_logs_the_failure_not_what_was_sent(
     session.commit()
     answer = api.post(
         "/enquiries",
-        json={"email": "virhe@example.org", "body": "Onko hakemukseni perillä?"},
-        headers={"Idempotency-Key": f"hakemus-{CODES[0]}"},
+        json={"email": "virhe@example.org", "body": f"Onko hakemukseni {CODES[0]} perillä?"},
+        headers={"Idempotency-Key": "hakemus-0001"},
     )
     assert answer.status_code >= 500
     assert "refused by the database" in caplog.text, "the failure itself is logged"
     assert not leaked(caplog.text)
+
+
+def test_an_idempotency_key_holding_an_identity_code_is_refused(api, session) -> None:  # type: ignore[no-untyped-def]
+    """The key is kept as sent (it recognises the request when it comes
+    again), so an integration building it of the applicant's code is told
+    to use another, and nothing is stored."""
+    answer = api.post(
+        "/enquiries",
+        json={"email": "avain@example.org", "body": "Onko hakemukseni perillä?"},
+        headers={"Idempotency-Key": f"hakemus-{CODES[0]}"},
+    )
+    assert answer.status_code == 400
+    error = answer.get_json()["error"]
+    assert error["field"] == "Idempotency-Key" and "identity code" in error["message"]
+    assert not leaked(answer.get_data(as_text=True))
+    assert session.execute(select(func.count(IntakeRecord.id))).scalar_one() == 0
 
 
 def test_the_access_log_masks_codes_typed_into_addresses(scratch_postgres, tmp_path) -> None:  # type: ignore[no-untyped-def]
