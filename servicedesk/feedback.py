@@ -11,7 +11,7 @@ an optional comment, no login.
   a given answer can be changed for ``CHANGE_DAYS`` after it was first
   given, then it is final.
 - ``answer`` stores the comment as given: the public page masks personal
-  identity codes in it first (``servicedesk.intake.masking``), which this
+  identity codes in it first (``servicedesk.masking``), which this
   module cannot import without the ticket layer reaching up into intake.
 """
 

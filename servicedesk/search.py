@@ -38,7 +38,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, joinedload
 
 from servicedesk import access
-from servicedesk.intake.masking import IDENTITY_CODE, MASK
+from servicedesk.masking import IDENTITY_CODE, MASK
 from servicedesk.models import ContactIdentity, Ticket, User
 from servicedesk.numbering import format_number
 from servicedesk.search_index import MARK_END, MARK_START, SearchIndex, Term, index_for

@@ -13,7 +13,7 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
 
 from servicedesk.app import create_app
-from servicedesk.intake.masking import mask_identity_codes_in_url
+from servicedesk.masking import mask_identity_codes_in_url
 from servicedesk.queueing import PeriodicRunner
 from servicedesk.runtime import Runtime, freeze_startup_objects
 

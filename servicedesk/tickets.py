@@ -16,6 +16,7 @@ from servicedesk import access, audit, auto_notices, deadlines, feedback, notify
 from servicedesk.audit import Actor
 from servicedesk.errors import ConflictError, NotFoundError, ValidationError
 from servicedesk.lifecycle import ACTIVE, TicketStatus, check_move, status_after_agent_reply
+from servicedesk.masking import mask_identity_codes
 from servicedesk.models import (
     AuditEvent,
     CallRecord,
@@ -98,13 +99,16 @@ def reply(
     channel: str | None = None,
     attachment_ids: Sequence[int] = (),
 ) -> Message:
-    """An answer to the contact; it waits for them afterwards."""
+    """An answer to the contact; it waits for them afterwards.  An identity
+    code in it is masked, as in everything the desk sends (the message's
+    ``masked_codes`` counts them)."""
     if ticket.status == TicketStatus.CLOSED:
         raise ConflictError("the ticket is closed; open a new one to write again", field="status")
-    body = _check_body(body)
+    body, masked = mask_identity_codes(_check_body(body))
     message = notify.queue_reply(
         session, runtime, ticket, body, author=user, channel=channel, attachment_ids=attachment_ids
     )
+    message.masked_codes = masked
     now = runtime.now()
     audit.record(
         session,
@@ -231,10 +235,8 @@ def forward(
         .order_by(Message.id)
         .limit(1)
     ).scalar_one_or_none()
-    reasons = [
-        f"forwarded by {user.name if user else 'the API'}"
-        + (f": {note.strip()}" if note.strip() else "")
-    ]
+    told = mask_identity_codes(note.strip())[0]  # the note itself stays as written, staff only
+    reasons = [f"forwarded by {user.name if user else 'the API'}" + (f": {told}" if told else "")]
     notify.notify_routed(session, runtime, ticket, first.body_text[:4000] if first else "", reasons)
     # Issue 7: an applicant is told when an institution now has the question.
     auto_notices.tell_forwarded(session, runtime, ticket)

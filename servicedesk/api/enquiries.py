@@ -20,7 +20,7 @@ from servicedesk.api.serialize import enquiry_result
 from servicedesk.errors import KeyReusedError, ValidationError
 from servicedesk.intake import pipeline
 from servicedesk.intake.filters import normalise_email, normalise_phone
-from servicedesk.intake.masking import IDENTITY_CODE
+from servicedesk.masking import IDENTITY_CODE
 from servicedesk.models import IntakeRecord, Ticket
 from servicedesk.web import db, runtime
 

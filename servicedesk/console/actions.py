@@ -82,11 +82,18 @@ def reply(number: str) -> Any:
         channel = notify.reply_channel(
             ticket, notify.identities(session, ticket.contact_id), form.channel.data or None
         )
-        ticket_ops.reply(session, runtime(), ticket, form.body.data or "", user, channel=channel)
+        sent = ticket_ops.reply(
+            session, runtime(), ticket, form.body.data or "", user, channel=channel
+        )
         kb_replies.record_uses(session, ticket, user, form.body.data or "")
-        if channel == "sms":
-            return _("The answer was sent by SMS.")
-        return _("The answer was sent by email.")
+        said = (
+            _("The answer was sent by SMS.")
+            if channel == "sms"
+            else _("The answer was sent by email.")
+        )
+        if sent.masked_codes:
+            said += " " + _("A personal identity code in it was replaced with a mask.")
+        return said
 
     return perform(number, "reply", act, "#thread-end")
 

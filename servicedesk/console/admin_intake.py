@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from servicedesk import replay
 from servicedesk.console import console
 from servicedesk.console.admin_home import record
-from servicedesk.intake.masking import mask_identity_codes
+from servicedesk.masking import mask_identity_codes
 from servicedesk.models import IntakeRecord, IntakeStatus
 from servicedesk.web import db, runtime
 

@@ -20,8 +20,8 @@ from channels.sms import OptKeyword, opt_keyword
 from routing import RoutingRequest, choose_assignee, decide
 from servicedesk import access
 from servicedesk.intake.envelope import Envelope, Lookups, TicketRef
-from servicedesk.intake.masking import mask_identity_codes
 from servicedesk.lifecycle import TicketStatus
+from servicedesk.masking import mask_identity_codes
 
 Filter = Callable[[Envelope, Lookups], Envelope]
 

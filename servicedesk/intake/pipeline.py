@@ -40,7 +40,7 @@ from servicedesk.intake import filters
 from servicedesk.intake.apply import Applied, apply
 from servicedesk.intake.envelope import Envelope
 from servicedesk.intake.lookups import SqlLookups
-from servicedesk.intake.masking import IDENTITY_CODE, mask_identity_codes
+from servicedesk.masking import IDENTITY_CODE, mask_identity_codes
 from servicedesk.models import IntakeRecord, IntakeStatus
 from servicedesk.runtime import Runtime
 

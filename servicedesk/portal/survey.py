@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from servicedesk import feedback
 from servicedesk.errors import ConflictError, ValidationError
-from servicedesk.intake.masking import mask_identity_codes
+from servicedesk.masking import mask_identity_codes
 from servicedesk.models import Survey, Ticket
 from servicedesk.portal import portal
 from servicedesk.portal.pages import (

@@ -13,7 +13,7 @@ from channels.message import AutoKind, CallDetails, Channel, Hints, InboundMessa
 from routing import Candidate, Directory
 from servicedesk.intake import filters
 from servicedesk.intake.envelope import ContactRef, Envelope, TicketRef, UserRef
-from servicedesk.intake.masking import MASK
+from servicedesk.masking import MASK
 
 NOW = datetime(2026, 9, 1, 10, 0, tzinfo=UTC)
 

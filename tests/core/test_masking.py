@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from servicedesk.intake.masking import MASK, mask_identity_codes
+from servicedesk.masking import MASK, mask_identity_codes
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,9 @@ which does not pass the intake — and then the captured log of the whole
 run (every logger at DEBUG), every mail and SMS the desk sent and the
 search results with their snippets are scanned for any of the codes; the
 ticket pages and the API's view for the codes that came from outside (a
-note is the agent's own writing, shown to the staff only, as written)."""
+note is the agent's own writing, shown to the staff only, as written).
+An agent's answer, and the note for an institution a ticket is forwarded
+to, go out masked too."""
 
 from __future__ import annotations
 
@@ -133,6 +135,49 @@ def test_codes_are_masked_in_logs_mail_sms_pages_and_snippets(
     assert "[henkilötunnus poistettu]" in pages[f"/console/tickets/{numbers[0]}"].get_data(
         as_text=True
     )
+
+
+def test_an_agents_answer_and_forward_note_go_out_with_codes_masked(
+    client, mail, world: World
+) -> None:  # type: ignore[no-untyped-def]
+    """An agent quoting the applicant's code in an answer, or in the note
+    for the institution a ticket is forwarded to: the mail and text the
+    desk sends carry the mask, and the agent is told; the internal note
+    stays as written, for the staff only."""
+    fast_sign_in(client, world.agent)
+    number = world.osao_ticket.number
+    answer = client.post(
+        f"/console/tickets/{number}/reply",
+        data={
+            "csrf_token": token(client),
+            "reply-body": f"Hakemuksesi tunnuksella {CODES[0]} on perillä.",
+            "reply-channel": "email",
+            "reply-send": "1",
+        },
+        follow_redirects=True,
+    )
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    assert "A personal identity code in it was replaced with a mask." in page
+    (sent,) = mail.to("hakija@example.org")
+    assert not leaked(" ".join([sent.subject, sent.text, sent.html or ""]))
+    assert "[henkilötunnus poistettu]" in sent.text
+    mail.sent.clear()
+    forwarded = client.post(
+        f"/console/tickets/{number}/forward",
+        data={
+            "csrf_token": token(client),
+            "forward-queue": "omnia-applicants",
+            "forward-note": f"Hakijan tunnus on {CODES[1]}.",
+        },
+        follow_redirects=True,
+    )
+    assert forwarded.status_code == 200
+    assert mail.sent, "the receiving experts are told"
+    for message in mail.sent:
+        assert not leaked(" ".join([message.subject, message.text, message.html or ""]))
+    assert any("Hakijan tunnus on [henkilötunnus poistettu]" in m.text for m in mail.sent)
+    assert CODES[1] in forwarded.get_data(as_text=True), "the internal note as written"
 
 
 REFUSE_INTAKE = {
