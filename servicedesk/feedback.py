@@ -10,9 +10,7 @@ an optional comment, no login.
 - The first answer is accepted for ``ANSWER_DAYS`` after the link was sent;
   a given answer can be changed for ``CHANGE_DAYS`` after it was first
   given, then it is final.
-- ``answer`` stores the comment as given: the public page masks personal
-  identity codes in it first (``servicedesk.masking``), which this
-  module cannot import without the ticket layer reaching up into intake.
+- ``answer`` stores the comment with personal identity codes masked.
 """
 
 from __future__ import annotations
@@ -31,6 +29,7 @@ from sqlalchemy.orm import Session
 from servicedesk import audit, auto_notices
 from servicedesk import runtime as runtime_module
 from servicedesk.errors import ConflictError, NotFoundError, ValidationError
+from servicedesk.masking import mask_identity_codes
 from servicedesk.models import Message, Survey, Ticket
 from servicedesk.runtime import Runtime
 
@@ -173,6 +172,7 @@ def answer(session: Session, token: str, score: int, comment: str, now: datetime
         raise ValidationError(
             f"the comment is longer than {MAX_COMMENT} characters", field="comment"
         )
+    comment = mask_identity_codes(comment)[0]
     current = state(survey, now)
     if current is SurveyState.EXPIRED:
         raise ConflictError("this survey has expired", field="score")

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from servicedesk import template_store
+from servicedesk.masking import mask_identity_codes
 from servicedesk.models import Ticket
 from servicedesk.sms_limits import sent_cost
 
@@ -18,14 +19,15 @@ SHOWN_CHARACTERS = 10
 
 
 def outgoing_text(session: Session, ticket: Ticket, body: str) -> str:
-    """The SMS as ``notify.queue_reply`` will send it."""
+    """The SMS as ``notify.queue_reply`` will send it (identity codes
+    masked by ``tickets.reply``)."""
     return template_store.render(
         session,
         "reply",
         ticket.language,
         region_code=ticket.region_code,
         sms=True,
-        body=body.strip(),
+        body=mask_identity_codes(body.strip())[0],
     ).text
 
 

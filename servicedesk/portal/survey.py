@@ -16,7 +16,6 @@ from flask_babel import gettext as _
 
 from servicedesk import feedback
 from servicedesk.errors import ConflictError, ValidationError
-from servicedesk.masking import mask_identity_codes
 from servicedesk.models import Survey, Ticket
 from servicedesk.portal import portal
 from servicedesk.portal.pages import (
@@ -105,7 +104,7 @@ def survey_answer(token: str) -> ResponseReturnValue:
     score = int(raw_score) if raw_score in {"1", "2", "3"} else 0
     comment = request.form.get("comment", "")
     try:
-        feedback.answer(session, token, score, mask_identity_codes(comment)[0], runtime().now())
+        feedback.answer(session, token, score, comment, runtime().now())
     except ValidationError as exc:
         session.rollback()
         field = "score" if exc.field == "score" else "comment"

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from channels.errors import PermanentDeliveryError
 from servicedesk import sms_limits, template_store
+from servicedesk.masking import MASK
 from servicedesk.models import (
     Attachment,
     AuditEvent,
@@ -281,6 +282,24 @@ def test_long_sms_needs_a_second_yes(signed_in, sms, ticket) -> None:
     )
     assert second.status_code == 302
     assert len(sms.sent) == 1
+
+
+def test_long_sms_warning_counts_an_identity_code_as_the_mask_it_goes_out_as(
+    signed_in, sms, ticket
+) -> None:
+    """The answer is sent with the code masked, which is longer: an answer
+    that fits with the code typed but not with the mask is warned about."""
+    code = "131052-308T"
+    body = f"Hakemuksesi tunnuksella {code} on perillä. "
+    while not sms_limits.reply_cost(body + "x").is_too_long:
+        body += "x"
+    assert sms_limits.reply_cost(body.replace(code, MASK)).is_too_long
+    first = post(
+        signed_in, ticket, "reply", {"reply-body": body, "reply-channel": "sms", "reply-send": "1"}
+    )
+    assert first.status_code == 200
+    assert 'id="reply-sms-warning"' in first.get_data(as_text=True)
+    assert not sms.sent
 
 
 def test_long_sms_warning_in_finnish_counts_the_regional_template(
