@@ -9,7 +9,7 @@ import re
 import uuid
 from typing import Any
 
-from flask import request
+from flask import g, request
 
 from channels.email import InvalidAddressError
 from channels.email.compose import validate_address
@@ -118,7 +118,9 @@ def parse_enquiry(data: dict[str, Any]) -> InboundMessage:
         )
     return InboundMessage(
         channel=Channel(channel),
-        external_id=f"api:{key}" if key else f"api:{uuid.uuid4()}",
+        # A key is the integration's own: two tokens sending the same key
+        # are two enquiries, and neither sees the other's ticket.
+        external_id=f"api:{g.api_token.id}:{key}" if key else f"api:{uuid.uuid4()}",
         sender_address=(email or "").lower() if email else (phone or ""),
         sender_phone=phone or "",
         sender_name=_text(data, "name") or "",

@@ -262,8 +262,8 @@ def document(base_url: str) -> dict[str, Any]:
                             "in": "header",
                             "required": False,
                             "description": "A random key (a UUID) per enquiry: the same "
-                            "request sent again gets the same ticket.  Never made of "
-                            "personal data such as an identity code (refused).",
+                            "request sent again with the same token gets the same ticket.  "
+                            "Never made of personal data such as an identity code (refused).",
                             "schema": {"type": "string", "pattern": r"^[A-Za-z0-9._:-]{8,128}$"},
                         }
                     ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
-from servicedesk import jobs
+from servicedesk import jobs, tokens
 from servicedesk.models import IntakeRecord, Ticket
 
 
@@ -93,6 +93,27 @@ def test_an_idempotency_key_sent_again_with_another_enquiry_is_refused(api, sess
     assert again.status_code == 200
     assert again.get_json()["ticket"]["number"] == first.get_json()["ticket"]["number"]
     assert session.execute(select(func.count(Ticket.id))).scalar_one() == 1
+
+
+def test_an_idempotency_key_belongs_to_the_token_that_sent_it(api, client, rt) -> None:
+    """Two integrations numbering their requests alike: the same key from
+    another token is another enquiry, and its answer is its own ticket."""
+    with rt.db.transaction() as s:
+        _row, other_token = tokens.create(s, "another integration", rt.now())
+    payload = {"email": "x@example.org", "body": "Milloin yhteishaku alkaa?"}
+    key = {"Idempotency-Key": "pyynto-00000001"}
+    first = api.post("/enquiries", json=payload, headers=key)
+    other = client.post(
+        "/api/v1/enquiries",
+        json=payload,
+        headers={**key, "Authorization": f"Bearer {other_token}"},
+    )
+    assert (first.status_code, other.status_code) == (201, 201)
+    numbers = {first.get_json()["ticket"]["number"], other.get_json()["ticket"]["number"]}
+    assert len(numbers) == 2
+    again = api.post("/enquiries", json=payload, headers=key)
+    assert again.status_code == 200
+    assert again.get_json()["ticket"]["number"] == first.get_json()["ticket"]["number"]
 
 
 def test_an_enquiry_with_an_identity_code_sent_again_gets_its_ticket(api) -> None:
