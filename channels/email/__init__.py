@@ -16,6 +16,7 @@ from channels.email.compose import (
     with_message_id,
 )
 from channels.email.imap import (
+    IDLE_CHECK_SECONDS,
     IDLE_RENEW_SECONDS,
     ImapAuthenticationError,
     ImapConnectionError,
@@ -28,6 +29,7 @@ from channels.email.quote import split_quoted
 from channels.email.smtp import LogMailSender, MailSender, SmtpSender
 
 __all__ = [
+    "IDLE_CHECK_SECONDS",
     "IDLE_RENEW_SECONDS",
     "ComposeError",
     "ImapAuthenticationError",

@@ -38,8 +38,14 @@ from channels.errors import ChannelError
 logger = logging.getLogger(__name__)
 
 # RFC 2177 lets servers drop an IDLE after 30 minutes and NATs forget idle
-# connections sooner; one IDLE command never lasts longer than this.
+# connections sooner; the poller syncs at least this often, mail or not.
 IDLE_RENEW_SECONDS: Final = 540.0
+# A server announces during an IDLE what changes after the IDLE began;
+# Dovecot reports a mail that arrived between the last command and the
+# IDLE only at the next command (or its own check, 30 s later by
+# default).  One IDLE command lasts at most this long, so such a mail
+# waits seconds, not the whole wait.
+IDLE_CHECK_SECONDS: Final = 10.0
 # Without IDLE the mailbox is polled with NOOP at this interval.
 NOOP_POLL_SECONDS: Final = 30.0
 
@@ -241,8 +247,10 @@ class ImapMailbox:
     def idle_wait(self, timeout_seconds: float) -> bool:
         """Wait up to ``timeout_seconds`` for the server to announce new mail.
 
-        One IDLE lasts at most :data:`IDLE_RENEW_SECONDS`; longer waits re-issue
-        it.  Returns True on EXISTS/RECENT, False when the time ran out.
+        One IDLE lasts at most :data:`IDLE_CHECK_SECONDS`; longer waits
+        re-issue it, and the server reports at the end of each what it did
+        not announce.  Returns True on EXISTS/RECENT, False when the time
+        ran out.
         """
         deadline = time.monotonic() + max(0.0, timeout_seconds)
         if not self.has_capability("IDLE"):
@@ -254,7 +262,7 @@ class ImapMailbox:
             with _mapped_errors("idle"):
                 self.client.idle()
                 try:
-                    responses = self.client.idle_check(timeout=min(remaining, IDLE_RENEW_SECONDS))
+                    responses = self.client.idle_check(timeout=min(remaining, IDLE_CHECK_SECONDS))
                 finally:
                     _text, late = self.client.idle_done()
             if _announces_mail([*responses, *late]):

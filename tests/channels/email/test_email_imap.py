@@ -13,6 +13,7 @@ import pytest
 from imapclient import IMAPClient
 
 from channels.email import (
+    IDLE_CHECK_SECONDS,
     IDLE_RENEW_SECONDS,
     ImapAuthenticationError,
     ImapConnectionError,
@@ -249,6 +250,22 @@ def test_idle_is_woken_by_an_append_from_another_connection(
         )
         assert len(mailbox.uids_after(0)) == 1
         mailbox.noop()
+
+
+def test_mail_arriving_just_before_the_idle_is_noticed_soon(
+    dovecot: DovecotServer, mailbox_user: str
+) -> None:
+    """Mail that arrives after the poller's last command and before its
+    IDLE begins is not announced by Dovecot until the next command: the
+    IDLE is ended and the mailbox checked often enough that such a mail
+    waits seconds, not the whole IDLE."""
+    with ImapMailbox(settings(dovecot, mailbox_user)) as mailbox:
+        mailbox.select()
+        append(dovecot, mailbox_user, 9)
+        started = time.monotonic()
+        assert mailbox.idle_wait(60) is True
+        assert time.monotonic() - started < IDLE_CHECK_SECONDS + 5
+        assert len(mailbox.uids_after(0)) == 1
 
 
 def test_idle_times_out_without_mail(dovecot: DovecotServer, mailbox_user: str) -> None:
