@@ -2,10 +2,11 @@
 through the intake pipeline like every other contact: stored raw first,
 then processed.  No Flask here: the views pass plain values in.
 
-The channel id is ``web:<submission id>:<hash of the text>``, so posting the
-same page twice (a double click, a reload of the result page) finds the
-ticket the first post made instead of making a second one, while a changed
-text sent from the same page is a new contact.
+The channel id is ``web:<submission id>:<hash of the text and files>``, so
+posting the same page twice (a double click, a reload of the result page)
+finds the ticket the first post made instead of making a second one, while
+a changed text, or other files, sent from the same page is a new contact
+(the files chosen again after going back are not dropped).
 """
 
 from __future__ import annotations
@@ -40,9 +41,13 @@ class Outcome:
     is_new: bool
 
 
-def external_id(kind: str, submission: str, text: str) -> str:
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    return f"web:{kind}:{submission}:{digest}"
+def external_id(
+    kind: str, submission: str, text: str, attachments: tuple[Attachment, ...] = ()
+) -> str:
+    digest = hashlib.sha256(text.encode("utf-8"))
+    for attachment in attachments:
+        digest.update(b"\0" + hashlib.sha256(attachment.data).digest())
+    return f"web:{kind}:{submission}:{digest.hexdigest()[:16]}"
 
 
 def build_message(
@@ -57,7 +62,7 @@ def build_message(
 ) -> InboundMessage:
     return InboundMessage(
         channel=Channel.WEB,
-        external_id=external_id(kind, submission, text),
+        external_id=external_id(kind, submission, text, attachments),
         sender_address=sender.email or "",
         sender_phone=sender.phone or "",
         sender_name=sender.name.strip()[:200],

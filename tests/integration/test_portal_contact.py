@@ -197,6 +197,26 @@ def test_posting_the_same_page_twice_makes_one_ticket(portal, session, mail) -> 
     assert len(mail.to("twice@example.org")) == 1
 
 
+def test_the_same_page_posted_again_with_other_files_is_not_dropped(portal, session) -> None:
+    """Back to the form after sending, the same text with a file chosen
+    (again, or another): the post is taken in with its file, not answered
+    with the first ticket while the file is lost."""
+    page = text(portal.get("/contact"))
+    hidden = hidden_fields(page)
+    data = {"email": "files-again@example.org", "message": QUESTION}
+    first = portal.post("/contact", data, hidden=hidden)
+    with_file = {**data, "attachments": [(io.BytesIO(PDF), "todistus.pdf")]}
+    second = portal.post("/contact", with_file, hidden=hidden)
+    again = portal.post(
+        "/contact", {**data, "attachments": [(io.BytesIO(PDF), "todistus.pdf")]}, hidden=hidden
+    )
+    assert first.status_code == second.status_code == again.status_code == 200
+    assert count(session, Ticket) == 2, "the post with the file is a ticket of its own, once"
+    stored = session.execute(select(Attachment)).scalars().all()
+    assert [a.filename for a in stored] == ["todistus.pdf"]
+    assert latest_ticket(session).number in text(second)
+
+
 # -- validation ---------------------------------------------------------------
 
 
