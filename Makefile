@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export SERVICEDESK_INSTANCE_PATH ?= $(CURDIR)/instance
+# One pytest-xdist worker per core; each has its own test database and Redis db.
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint bench install clean
 
@@ -32,7 +34,7 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python tests/setup_services.py
-	$(BIN)/pytest --durations=20 --durations-min=2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=20 --durations-min=2 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

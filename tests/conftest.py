@@ -1,7 +1,9 @@
 """Shared fixtures: the same integration tests run on SQLite and, when
 TEST_DATABASE_URL is set, on PostgreSQL; the schema comes from the
 migrations once per session and every test runs inside a transaction that
-is rolled back (SAVEPOINTs stand in for the code's own commits)."""
+is rolled back (SAVEPOINTs stand in for the code's own commits).  Under
+pytest-xdist each worker has a PostgreSQL database and a Redis db of its
+own (``postgres_url``, ``redis_test_url``)."""
 
 from __future__ import annotations
 
@@ -27,11 +29,53 @@ REPO = Path(__file__).resolve().parents[1]
 IN_CI = bool(os.environ.get("CI"))
 
 
+#: The pytest-xdist worker this process is ("gw0", "gw1", …), or "".
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def worker_number() -> int:
+    return int(WORKER.removeprefix("gw")) if WORKER.startswith("gw") else 0
+
+
 def postgres_url() -> str | None:
+    """TEST_DATABASE_URL; under pytest-xdist, a database of this worker's
+    own beside it (``<name>_gw1``), made on first use: the workers' schemas
+    and data never meet."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url and url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url and WORKER:
+        url = _worker_database(url)
     return url
+
+
+_worker_databases: dict[str, str] = {}
+
+
+def _worker_database(url: str) -> str:
+    if url not in _worker_databases:
+        base = make_url(url)
+        name = f"{base.database}_{WORKER}"
+        admin = make_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            admin.dispose()
+        _worker_databases[url] = base.set(database=name).render_as_string(hide_password=False)
+    return _worker_databases[url]
+
+
+def redis_test_url() -> str | None:
+    """TEST_REDIS_URL; under pytest-xdist, another database number per
+    worker (counting down from the one given), since the tests flush it."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url or not WORKER:
+        return url
+    head, _, number = url.rpartition("/")
+    base = int(number) if number.isdigit() else 0
+    return f"{head}/{(base - worker_number()) % 16}"
 
 
 def require(what: str, value: str | None) -> str:
@@ -197,6 +241,13 @@ def api(client, api_token: str):  # type: ignore[no-untyped-def]
             )
 
     return Api()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The slow tests first, in their order: under pytest-xdist one worker
+    starts on them while the others take the quick ones, instead of the
+    longest running alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

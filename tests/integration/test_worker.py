@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -13,14 +12,14 @@ from servicedesk import outbox
 from servicedesk.intake import pipeline
 from servicedesk.models import IntakeRecord, OutboxItem, OutboxStatus, Ticket
 from servicedesk.queueing import PERIODIC, QUEUE_NAMES, PeriodicJob, PeriodicRunner, RqJobQueue
-from tests.conftest import require
+from tests.conftest import redis_test_url, require
 
 pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    url = require("TEST_REDIS_URL", os.environ.get("TEST_REDIS_URL"))
+    url = require("TEST_REDIS_URL", redis_test_url())
     connection = Redis.from_url(url)
     connection.flushdb()
     yield url

@@ -12,7 +12,6 @@ but for the crash test's 1,000 enquiries (a few minutes;
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 from imapclient import IMAPClient
 from redis import Redis
 
-from tests.conftest import postgres_url, require
+from tests.conftest import postgres_url, redis_test_url, require
 from tests.dovecot import DovecotServer, running_dovecot
 from tests.reliability.stack import (
     Stack,
@@ -45,7 +44,7 @@ def base_database_url() -> str:
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    url = require("TEST_REDIS_URL", os.environ.get("TEST_REDIS_URL"))
+    url = require("TEST_REDIS_URL", redis_test_url())
     connection = Redis.from_url(url)
     connection.flushdb()
     yield url
