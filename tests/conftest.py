@@ -11,6 +11,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import Engine, text
@@ -73,9 +74,10 @@ def redis_test_url() -> str | None:
     url = os.environ.get("TEST_REDIS_URL")
     if not url or not WORKER:
         return url
-    head, _, number = url.rpartition("/")
+    parts = urlsplit(url)
+    number = parts.path.strip("/")
     base = int(number) if number.isdigit() else 0
-    return f"{head}/{(base - worker_number()) % 16}"
+    return urlunsplit(parts._replace(path=f"/{(base - worker_number()) % 16}"))
 
 
 def require(what: str, value: str | None) -> str:
