@@ -18,6 +18,7 @@ from channels.email.compose import make_message_id
 from channels.message import Channel
 from servicedesk import audit, outbox, sms_consent, template_store
 from servicedesk.errors import DeliveryRefusedError
+from servicedesk.masking import mask_identity_codes
 from servicedesk.models import (
     Contact,
     ContactIdentity,
@@ -383,7 +384,11 @@ def queue_reply(
     attachment_ids: Sequence[int] = (),
 ) -> Message:
     """An answer to the contact on the ticket's channel (or the one chosen).
-    Refused, with the reason, when the contact cannot be reached there."""
+    Refused, with the reason, when the contact cannot be reached there.
+    An identity code in it is masked, as in everything the desk sends
+    (the message's ``masked_codes`` counts them), whoever wrote it: an
+    agent in the console or the API, an expert replying by mail."""
+    body, masked = mask_identity_codes(body.strip())
     ids = identities(session, ticket.contact_id)
     chosen = reply_channel(ticket, ids, channel)
     kind = "email" if chosen == Channel.EMAIL else "phone"
@@ -397,19 +402,18 @@ def queue_reply(
     if chosen == Channel.SMS:
         if identity.is_opted_out:
             raise DeliveryRefusedError(SMS_OPTED_OUT)
-        text = template_store.render(
-            session, "reply", language, region_code=ticket.region_code, sms=True, body=body.strip()
-        ).text
-        return _queue_sms(
+        sent = _queue_sms(
             session,
             runtime,
             ticket,
             kind="reply",
             to=identity.value,
-            text=text,
+            text=answer_sms_text(session, ticket, body),
             is_automatic=False,
             author=author,
         )
+        sent.masked_codes = masked
+        return sent
     subject = ticket.subject or ""
     if subject and not subject.lower().startswith(("re:", "vs:", "sv:")):
         subject = "Re: " + subject
@@ -420,10 +424,10 @@ def queue_reply(
         region_code=ticket.region_code,
         subject=subject or ticket.number,
         number=ticket.number,
-        body=body.strip(),
+        body=body,
         status_url=status_url(runtime, ticket),
     )
-    return _queue_email(
+    sent = _queue_email(
         session,
         runtime,
         ticket,
@@ -435,5 +439,21 @@ def queue_reply(
         is_automatic=False,
         author=author,
         attachment_ids=attachment_ids,
-        shown_text=body.strip(),
+        shown_text=body,
     )
+    sent.masked_codes = masked
+    return sent
+
+
+def answer_sms_text(session: Session, ticket: Ticket, body: str) -> str:
+    """An answer as its SMS goes out: in the reply template (an
+    administrator's text and the region's part included), in the ticket's
+    language, identity codes masked."""
+    return template_store.render(
+        session,
+        "reply",
+        ticket.language,
+        region_code=ticket.region_code,
+        sms=True,
+        body=mask_identity_codes(body.strip())[0],
+    ).text

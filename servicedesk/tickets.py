@@ -99,16 +99,13 @@ def reply(
     channel: str | None = None,
     attachment_ids: Sequence[int] = (),
 ) -> Message:
-    """An answer to the contact; it waits for them afterwards.  An identity
-    code in it is masked, as in everything the desk sends (the message's
-    ``masked_codes`` counts them)."""
+    """An answer to the contact; it waits for them afterwards."""
     if ticket.status == TicketStatus.CLOSED:
         raise ConflictError("the ticket is closed; open a new one to write again", field="status")
-    body, masked = mask_identity_codes(_check_body(body))
+    body = _check_body(body)
     message = notify.queue_reply(
         session, runtime, ticket, body, author=user, channel=channel, attachment_ids=attachment_ids
     )
-    message.masked_codes = masked
     now = runtime.now()
     audit.record(
         session,

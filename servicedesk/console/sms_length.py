@@ -9,8 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from servicedesk import template_store
-from servicedesk.masking import mask_identity_codes
+from servicedesk import notify
 from servicedesk.models import Ticket
 from servicedesk.sms_limits import sent_cost
 
@@ -18,22 +17,9 @@ from servicedesk.sms_limits import sent_cost
 SHOWN_CHARACTERS = 10
 
 
-def outgoing_text(session: Session, ticket: Ticket, body: str) -> str:
-    """The SMS as ``notify.queue_reply`` will send it (identity codes
-    masked by ``tickets.reply``)."""
-    return template_store.render(
-        session,
-        "reply",
-        ticket.language,
-        region_code=ticket.region_code,
-        sms=True,
-        body=mask_identity_codes(body.strip())[0],
-    ).text
-
-
 def warning(session: Session, ticket: Ticket, body: str) -> str | None:
     """None when the answer fits in ``sms_limits.MAX_SEGMENTS`` segments."""
-    cost = sent_cost(outgoing_text(session, ticket, body))
+    cost = sent_cost(notify.answer_sms_text(session, ticket, body))
     if not cost.is_too_long:
         return None
     message = _(
