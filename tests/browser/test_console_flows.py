@@ -96,7 +96,8 @@ def test_each_role_sees_its_own_desks(live, page) -> None:
     assert page.evaluate("document.activeElement.name") == "email"
     page.fill("input[name=email]", USERS["agent"][0])
     page.fill("input[name=password]", "wrong-password")
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     assert page.get_by_role("alert").is_visible()
     assert_accessible(page, context="sign-in refused")
 
@@ -145,9 +146,10 @@ def test_a_ticket_from_the_queue_to_the_institution_and_back(live, page) -> None
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(live, page, "agent")
-    page.locator("#desk-applicants").locator("xpath=..").get_by_role(
-        "link", name="Pohjois-Pohjanmaan hakeutumisneuvonta", exact=True
-    ).click()
+    with page.expect_navigation():
+        page.locator("#desk-applicants").locator("xpath=..").get_by_role(
+            "link", name="Pohjois-Pohjanmaan hakeutumisneuvonta", exact=True
+        ).click()
     assert_accessible(page, context="queue list")
     page.get_by_role("link", name=number, exact=True).click()
     page.wait_for_url(f"**/console/tickets/{number}")
@@ -180,11 +182,13 @@ def test_a_ticket_from_the_queue_to_the_institution_and_back(live, page) -> None
 
     # OSAO's expert finds it on their desk and answers.
     sign_in(live, page, "expert")
-    page.locator("section.desk-applicant").get_by_role(
-        "link", name="Oulun seudun ammattiopisto", exact=True
-    ).click()
+    with page.expect_navigation():
+        page.locator("section.desk-applicant").get_by_role(
+            "link", name="Oulun seudun ammattiopisto", exact=True
+        ).click()
     assert_accessible(page, context="expert's queue")
-    page.get_by_role("link", name=number, exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("link", name=number, exact=True).click()
     assert status_of(page) == "Avoin"
     assert "Lähihoitajakoulutuksen hakuajat, kiitos!" in page.inner_text("#thread")
     page.fill("#reply-body", "Hei! Lähihoitajakoulutukseen voi hakea jatkuvassa haussa.")

@@ -46,7 +46,8 @@ def write_article(page, title: str) -> str:  # type: ignore[no-untyped-def]
     page.wait_for_selector("#kb-preview-fi strong")  # the live preview
     assert page.inner_text("#kb-preview-fi strong") == "maaliskuussa"
     page.check("input[name=topics][value=application]")
-    page.click("button[name=action][value=preview]")
+    with page.expect_navigation():
+        page.click("button[name=action][value=preview]")
     assert page.locator("#kb-preview-fi li").inner_text() == "Hakuaika päättyy huhtikuussa"
     assert_accessible(page, context="article preview")
     page.click("button[name=action][value=save]")
@@ -86,7 +87,8 @@ def test_article_from_the_editor_to_a_reply(live, page, no_js_page, archived_aft
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(live, page, "admin")
-    page.click("nav.main-nav a[href='/console/kb/']")
+    with page.expect_navigation():
+        page.click("nav.main-nav a[href='/console/kb/']")
     assert_accessible(page, context="knowledge base")
     article_id = write_article(page, title)
     page.goto(f"{live.url}/console/kb/?q={suffix}")
@@ -131,7 +133,8 @@ def test_template_editor_previews_and_refuses(live, page) -> None:
     sign_in(live, page, "admin")
     page.goto(f"{live.url}/console/admin/templates")
     assert_accessible(page, context="templates")
-    page.click("a[href='/console/admin/templates/pending_reminder/fi/sms']")
+    with page.expect_navigation():
+        page.click("a[href='/console/admin/templates/pending_reminder/fi/sms']")
     assert_accessible(page, context="template editor")
     page.fill("#tpl-text", "Muistutus {{ number }} {{ tuntematon }}")
     page.wait_for_selector("#tpl-preview .tpl-preview-problems")  # live
@@ -152,9 +155,11 @@ def test_template_editor_previews_and_refuses(live, page) -> None:
 def test_a_report_page_and_its_csv(live, page) -> None:
     enquire(live, email=f"r.{uuid.uuid4().hex[:6]}@example.org", subject="Raportti", text="Hei")
     sign_in(live, page, "admin")
-    page.click("nav.main-nav a[href='/console/reports']")
+    with page.expect_navigation():
+        page.click("nav.main-nav a[href='/console/reports']")
     assert_accessible(page, context="report dashboard")
-    page.click("a[href^='/console/reports/contacts-month?']")
+    with page.expect_navigation():
+        page.click("a[href^='/console/reports/contacts-month?']")
     assert page.locator("svg.chart").count() == 1
     assert page.locator("table.report-table").count() == 1
     assert_accessible(page, context="report page")
@@ -163,7 +168,8 @@ def test_a_report_page_and_its_csv(live, page) -> None:
     content = Path(download.value.path()).read_bytes()
     assert content.startswith(b"month,email,sms,phone,web,api,total\r\n")
     page.select_option("#report-desk", "staff")
-    page.click(".report-filters button[type=submit]")
+    with page.expect_navigation():
+        page.click(".report-filters button[type=submit]")
     assert "desk=staff" in page.url
     assert_accessible(page, context="report filtered")
 
@@ -173,7 +179,8 @@ def test_announcement_banner_on_console_pages(live, page) -> None:
     sign_in(live, page, "admin")
     page.goto(f"{live.url}/console/admin/announcements")
     assert_accessible(page, context="announcements")
-    page.click("a[href='/console/admin/announcements/new']")
+    with page.expect_navigation():
+        page.click("a[href='/console/admin/announcements/new']")
     assert_accessible(page, context="new announcement")
     page.select_option("#kind", "technical")
     page.uncheck("input[name=places][value=contact_form]")
@@ -191,7 +198,8 @@ def test_announcement_banner_on_console_pages(live, page) -> None:
         assert_accessible(page, context="page with a banner")
         page.goto(f"{live.url}/console/admin/announcements/{announcement_id}")
         page.select_option("#organizations", "osao")
-        page.click("button[name=action][value=check]")
+        with page.expect_navigation():
+            page.click("button[name=action][value=check]")
         assert page.locator("#ann-check").count() == 1
         assert_accessible(page, context="recipients checked")
     finally:
