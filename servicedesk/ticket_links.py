@@ -24,9 +24,24 @@ def merge(
     session: Session, source: Ticket, target: Ticket, user: User | None, now: datetime
 ) -> None:
     """Move every message of ``source`` into ``target`` and close ``source``
-    with a link to it; both tickets get the event."""
+    with a link to it; both tickets get the event.
+
+    Both tickets are locked first (in id order), as the intake locks the
+    ticket a reply joins: a reply being taken in meanwhile either joins
+    ``source`` before the merge, whose messages then move with the rest,
+    or waits and joins ``target``; it is never left on the closed ticket.
+    """
     if source.id == target.id:
         raise ValidationError("a ticket cannot be merged into itself", field="ticket")
+    session.execute(
+        select(Ticket)
+        .where(Ticket.id.in_([source.id, target.id]))
+        .order_by(Ticket.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    if source.merged_into_id is not None:
+        raise ConflictError("the ticket was already merged into another", field="ticket")
     if source.audience != target.audience:
         raise ValidationError("applicant and staff tickets cannot be merged", field="ticket")
     if target.status == TicketStatus.CLOSED:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from channels.message import Channel
@@ -113,30 +113,40 @@ class SqlLookups:
             return None
         return UserRef(id=user.id, role=user.role, organization_id=user.organization_id)
 
-    def ticket_by_number(self, number: str) -> TicketRef | None:
-        """The ticket of that number or, when an agent merged it, the one it
-        was merged into: the conversation goes on there."""
-        ticket = self.session.execute(
-            select(Ticket).where(Ticket.number == number)
-        ).scalar_one_or_none()
+    def _joined(self, query: Select[Ticket]) -> TicketRef | None:
+        """The ticket ``query`` finds, locked until this intake commits, or,
+        when an agent merged it, the one it was merged into (locked too):
+        the conversation goes on there.  The lock makes a merge being done
+        meanwhile wait for this message, or this message wait for the merge
+        and then follow it (``ticket_links.merge`` locks both tickets)."""
+        ticket = self._locked(query)
         for _hop in range(MERGE_HOPS):
             if ticket is None or ticket.merged_into_id is None:
                 break
-            ticket = self.session.get(Ticket, ticket.merged_into_id)
+            ticket = self._locked(select(Ticket).where(Ticket.id == ticket.merged_into_id))
         return _ticket_ref(ticket)
+
+    def _locked(self, query: Select[Ticket]) -> Ticket | None:
+        # populate_existing: a ticket already in the session is read again,
+        # as the lock left it (merged meanwhile, say).
+        return self.session.execute(
+            query.with_for_update(of=Ticket).execution_options(populate_existing=True)
+        ).scalar_one_or_none()
+
+    def ticket_by_number(self, number: str) -> TicketRef | None:
+        return self._joined(select(Ticket).where(Ticket.number == number))
 
     def ticket_by_email_message_id(self, message_ids: Sequence[str]) -> TicketRef | None:
         ids = [m.strip("<> ") for m in message_ids if m.strip("<> ")]
         if not ids:
             return None
-        ticket = self.session.execute(
+        return self._joined(
             select(Ticket)
             .join(Message, Message.ticket_id == Ticket.id)
             .where(Message.email_message_id.in_(ids))
             .order_by(Message.id.desc())
             .limit(1)
-        ).scalar_one_or_none()
-        return _ticket_ref(ticket)
+        )
 
     def was_sent_to(self, ticket_id: int, address: str, message_ids: Sequence[str]) -> bool:
         ids = [m.strip("<> ") for m in message_ids if m.strip("<> ")]
@@ -163,10 +173,7 @@ class SqlLookups:
         )
         if audience is not None:
             query = query.where(Ticket.audience == audience)
-        ticket = self.session.execute(
-            query.order_by(Ticket.id.desc()).limit(1)
-        ).scalar_one_or_none()
-        return _ticket_ref(ticket)
+        return self._joined(query.order_by(Ticket.id.desc()).limit(1))
 
     def previous_region(self, contact_id: int) -> str | None:
         return self.session.execute(
@@ -177,12 +184,11 @@ class SqlLookups:
         ).scalar_one_or_none()
 
     def ticket_by_call_sid(self, call_sid: str) -> TicketRef | None:
-        ticket = self.session.execute(
+        return self._joined(
             select(Ticket)
             .join(CallRecord, CallRecord.ticket_id == Ticket.id)
             .where(CallRecord.call_sid == call_sid)
-        ).scalar_one_or_none()
-        return _ticket_ref(ticket)
+        )
 
     def assignment_candidates(self, queue_id: str) -> Sequence[Candidate]:
         """The queue's active members with their queues and how many active

@@ -5,7 +5,9 @@ processed.  No enquiry may be put aside or doubled: two first enquiries
 from one new address both become tickets of one contact, one mail stored
 twice is one ticket, and two texts sent in a row make one ticket.  An
 erasure or a retention run meeting a message being taken in waits for it:
-the erasure takes the new enquiry too, the retention leaves its contact."""
+the erasure takes the new enquiry too, the retention leaves its contact.
+A reply and a merge of its ticket at the same moment: the reply ends on
+the ticket the conversation goes on in, whichever comes first."""
 
 from __future__ import annotations
 
@@ -19,10 +21,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from channels.message import Channel, Hints, InboundMessage
-from servicedesk import audit, mail_intake, retention
+from servicedesk import audit, mail_intake, retention, ticket_links
 from servicedesk import runtime as runtime_module
 from servicedesk.db import Database
 from servicedesk.intake import pipeline
@@ -371,3 +373,102 @@ def test_retention_keeps_a_contact_whose_new_enquiry_is_being_taken_in(desk: Des
             ).scalar_one()
             == contact_id
         )
+
+
+def reply_mail(number: str, n: int) -> bytes:
+    return (
+        f"From: Uusi Hakija <{ADDRESS}>\r\nTo: neuvonta@desk.test\r\n"
+        f"Subject: Re: [#{number}] Hakuaika\r\nMessage-ID: <vastaus-{n}@example.fi>\r\n"
+        "Date: Mon, 30 Nov 2026 09:00:00 +0200\r\n\r\nKiitos, vielä yksi kysymys.\r\n"
+    ).encode()
+
+
+def two_tickets(desk: Desk, first: int) -> tuple[int, int]:
+    """The same applicant's two tickets (the second a duplicate)."""
+    ids = [
+        desk.store(enquiry(first, "Milloin haku alkaa?")),
+        desk.store(enquiry(first + 1, "Milloin haku alkaa? Kysyn uudestaan.")),
+    ]
+    for record_id in ids:
+        pipeline.process_record(desk.runtime, record_id)
+    kept, duplicate = (r.ticket_id for r in desk.records(ids))
+    assert kept is not None and duplicate is not None and kept != duplicate
+    return kept, duplicate
+
+
+def merge(desk: Desk, session: Session, duplicate: int, kept: int) -> None:
+    ticket_links.merge(
+        session,
+        session.get_one(Ticket, duplicate),
+        session.get_one(Ticket, kept),
+        None,
+        desk.runtime.now(),
+    )
+
+
+def messages_of(desk: Desk, ticket_id: int) -> list[str]:
+    with desk.runtime.db.session() as session:
+        return list(
+            session.execute(
+                select(Message.body_text)
+                .where(Message.ticket_id == ticket_id, Message.direction == "inbound")
+                .order_by(Message.id)
+            ).scalars()
+        )
+
+
+def test_a_reply_arriving_while_its_ticket_is_merged_follows_the_merge(desk: Desk) -> None:
+    """An agent merges the duplicate into the first ticket; before the
+    merge commits, the applicant's reply to the duplicate's acknowledgement
+    is taken in.  It waits for the merge and joins the ticket kept, instead
+    of landing on (and reopening) the closed duplicate."""
+    kept, duplicate = two_tickets(desk, 40)
+    with desk.runtime.db.session() as session:
+        number = session.get_one(Ticket, duplicate).number
+    reply = desk.store_mail(reply_mail(number, 1))
+
+    holding = desk.runtime.db.sessions()
+    merge(desk, holding, duplicate, kept)
+    holding.flush()
+    other = in_thread_as(desk.runtime, lambda: pipeline.process_record(desk.runtime, reply))
+    other.start()
+    try:
+        wait_until_blocked(desk.engine, other)
+    finally:
+        holding.commit()
+        holding.close()
+    other.join(timeout=60)
+    assert not other.is_alive()
+
+    record = desk.records([reply])[0]
+    assert (record.status, record.ticket_id) == (IntakeStatus.PROCESSED, kept), record.error
+    assert messages_of(desk, duplicate) == []
+    assert messages_of(desk, kept)[-1].startswith("Kiitos, vielä yksi kysymys.")
+    with desk.runtime.db.session() as session:
+        assert session.get_one(Ticket, duplicate).status == TicketStatus.CLOSED
+
+
+def test_a_merge_waits_for_a_reply_being_taken_in_and_moves_it_too(desk: Desk) -> None:
+    """The reply to the duplicate is being taken in when the agent merges
+    it: the merge waits, and the reply moves with the duplicate's other
+    messages."""
+    kept, duplicate = two_tickets(desk, 50)
+    with desk.runtime.db.session() as session:
+        number = session.get_one(Ticket, duplicate).number
+    raw = reply_mail(number, 2)
+    reply = desk.store_mail(raw)
+    with desk.runtime.db.session() as session:
+        message = pipeline.decode(desk.runtime, session.get_one(IntakeRecord, reply))
+
+    def merge_it() -> None:
+        with desk.runtime.db.session() as session:
+            merge(desk, session, duplicate, kept)
+            session.commit()
+
+    desk.meanwhile(message, reply, merge_it)
+
+    assert messages_of(desk, duplicate) == []
+    assert len(messages_of(desk, kept)) == 3  # both enquiries and the reply
+    with desk.runtime.db.session() as session:
+        ticket = session.get_one(Ticket, duplicate)
+        assert (ticket.status, ticket.merged_into_id) == (TicketStatus.CLOSED, kept)
