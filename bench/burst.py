@@ -21,9 +21,10 @@ from common import DEFAULT_POSTGRES, DEFAULT_REDIS, flush_redis, machine, recrea
 from common import write_result as write
 from memory import RssMonitor
 
+from tests.ports import free_port
 from tests.reliability.burst import Desk, run_burst
 from tests.reliability.settle import tally, wait_quiet
-from tests.reliability.stack import Stack, desk_environment, free_port, prepare_database
+from tests.reliability.stack import Stack, desk_environment, prepare_database
 from tests.smtp_server import running_smtp
 from tests.twilio_server import FakeTwilioServer
 

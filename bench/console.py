@@ -35,8 +35,9 @@ from common import write_result as write
 from load import percentiles_ms
 from memory import RssMonitor
 
+from tests.ports import free_port
 from tests.reliability.http_client import HttpClient, hidden_fields
-from tests.reliability.stack import Stack, desk_environment, free_port
+from tests.reliability.stack import Stack, desk_environment
 
 AGENT = "agent0@bench.test"
 AGENT_PASSWORD = "bench-agent-password"

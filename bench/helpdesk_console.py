@@ -24,7 +24,7 @@ from typing import Any
 from common import DEFAULT_POSTGRES, machine, write_result
 from helpdesk_baseline import baseline, scale
 
-from tests.reliability.stack import free_port
+from tests.ports import free_port
 from tests.smtp_server import running_smtp
 
 DATABASE = "sd_bench_helpdesk_scale"

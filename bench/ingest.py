@@ -37,8 +37,9 @@ from memory import RssMonitor
 
 from channels.message import Channel, InboundMessage
 from servicedesk.sample_data import enquiries
+from tests.ports import free_port
 from tests.reliability.http_client import HttpClient, hidden_fields, source_address
-from tests.reliability.stack import Stack, desk_environment, free_port, prepare_database
+from tests.reliability.stack import Stack, desk_environment, prepare_database
 from tests.smtp_server import running_smtp
 
 DATABASE = "sd_bench_ingest"

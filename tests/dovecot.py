@@ -30,6 +30,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.ports import free_port
+
 DOVECOT = Path("/usr/sbin/dovecot")
 DEFAULT_USERS: Mapping[str, str] = {
     "applicants@desk.test": "applicants-secret",
@@ -77,12 +79,6 @@ def dovecot_version(binary: Path = DOVECOT) -> tuple[int, int]:
     output = subprocess.run([str(binary), "--version"], capture_output=True, text=True, check=True)
     match = re.match(r"(\d+)\.(\d+)", output.stdout.strip())
     return (int(match.group(1)), int(match.group(2))) if match else (2, 3)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from tests.dovecot import free_port
+from tests.ports import free_port
 
 
 @dataclass

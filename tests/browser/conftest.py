@@ -31,7 +31,7 @@ from servicedesk.settings import Settings
 from servicedesk.storage import LocalStorage
 from servicedesk.users import add_user
 from tests.conftest import IN_CI, prepare_database
-from tests.dovecot import free_port
+from tests.ports import free_port
 from tests.smtp_server import SmtpServer, running_smtp
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.dovecot import free_port
+from tests.ports import free_port
 
 pytestmark = pytest.mark.slow
 

@@ -22,10 +22,10 @@ from redis import Redis
 
 from tests.conftest import postgres_url, redis_test_url, require
 from tests.dovecot import DovecotServer, running_dovecot
+from tests.ports import free_port
 from tests.reliability.stack import (
     Stack,
     desk_environment,
-    free_port,
     postgres_schema,
     prepare_database,
 )

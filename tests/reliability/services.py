@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.reliability.stack import free_port
+from tests.ports import free_port
 
 POSTGRES_ROOT = Path("/usr/lib/postgresql")
 

@@ -21,7 +21,6 @@ import contextlib
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -37,12 +36,6 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "reliability-secret-key-long-enough"
 API_TOKEN_NAME = "reliability"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def sqlalchemy_url(url: str) -> str:

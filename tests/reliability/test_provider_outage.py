@@ -24,9 +24,9 @@ from channels.sms import TwilioSmsGateway
 from channels.twilio_transport import RedirectedTransport
 from servicedesk import jobs, outbox
 from servicedesk.models import Message, OutboxItem, OutboxStatus, Ticket
-from tests.dovecot import free_port
 from tests.integration.console_kit import make_user, post_form, sign_in
 from tests.integration.twilio_requests import Twilio
+from tests.ports import free_port
 from tests.smtp_server import RecordingHandler
 from tests.twilio_server import FakeTwilioServer
 

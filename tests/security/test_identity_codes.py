@@ -22,8 +22,9 @@ from servicedesk.models import IntakeRecord
 from tests.integration.console_kit import fast_sign_in, token
 from tests.integration.portal_client import make_portal
 from tests.integration.twilio_requests import Twilio
+from tests.ports import free_port
 from tests.reliability.http_client import HttpClient
-from tests.reliability.stack import Stack, desk_environment, free_port, prepare_database
+from tests.reliability.stack import Stack, desk_environment, prepare_database
 from tests.security.conftest import World
 
 CODES = ["131052-308T", "010594Y9032", "311299a999X", "211106+123A"]

@@ -22,7 +22,8 @@ from channels.email import (
     ImapSettings,
     parse,
 )
-from tests.dovecot import DovecotServer, free_port
+from tests.dovecot import DovecotServer
+from tests.ports import free_port
 
 pytestmark = pytest.mark.imap
 

@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from channels.email import LogMailSender, MailSender, SmtpSender, parse
 from channels.errors import PermanentDeliveryError, TemporaryDeliveryError
 from channels.message import Channel, OutboundMessage
-from tests.dovecot import free_port
+from tests.ports import free_port
 from tests.smtp_server import RecordingHandler
 
 if TYPE_CHECKING:

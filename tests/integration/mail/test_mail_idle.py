@@ -21,7 +21,7 @@ from servicedesk.db import Database
 from servicedesk.mail_sync import IDLE_SECONDS, SyncReport, backoff_seconds, watch
 from servicedesk.runtime import Runtime
 from tests.conftest import REPO
-from tests.dovecot import DovecotServer, free_port
+from tests.dovecot import DovecotServer
 from tests.integration.mail.conftest import (
     Imap,
     count_tickets,
@@ -30,6 +30,7 @@ from tests.integration.mail.conftest import (
     process_env,
     standalone_settings,
 )
+from tests.ports import free_port
 
 pytestmark = pytest.mark.imap
 

@@ -17,7 +17,6 @@ from servicedesk.mail_sync import FETCH_BATCH, poll_once
 from servicedesk.models import IntakeRecord, MailboxState, Ticket
 from servicedesk.runtime import Runtime
 from servicedesk.storage import StoredFile
-from tests.dovecot import free_port
 from tests.integration.mail.conftest import (
     APPLICANTS,
     DESK,
@@ -28,6 +27,7 @@ from tests.integration.mail.conftest import (
     outcome,
 )
 from tests.integration.mail.test_mail_cli import GARBAGE
+from tests.ports import free_port
 
 pytestmark = pytest.mark.imap
 
