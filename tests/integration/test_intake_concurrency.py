@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine, func, select, text, update
@@ -44,6 +45,8 @@ from servicedesk.settings import Settings
 from servicedesk.storage import LocalStorage
 from tests.conftest import prepare_database
 from tests.fakes import RecordingMailSender
+
+T = TypeVar("T")
 
 ADDRESS = "uusi.hakija@example.fi"
 PHONE = "+358405556677"
@@ -152,8 +155,17 @@ class Desk:
         """The first record's transaction has written its rows and not
         committed yet when ``work`` runs in another process; then the
         first commits, and ``work`` finishes."""
+        applied = self.holding(
+            lambda session: pipeline.accept(session, self.runtime, first, record_id=first_id), work
+        )
+        pipeline.after_commit(self.runtime, applied)
+
+    def holding(self, hold: Callable[[Session], T], work: Callable[[], object]) -> T:
+        """``hold`` has written its rows in a transaction not committed yet
+        when ``work`` runs in another process; then it commits, and
+        ``work`` finishes."""
         holding = self.runtime.db.sessions()
-        applied = pipeline.accept(holding, self.runtime, first, record_id=first_id)
+        held = hold(holding)
         holding.flush()
         other = in_thread_as(self.runtime, work)
         other.start()
@@ -162,9 +174,9 @@ class Desk:
         finally:
             holding.commit()
             holding.close()
-        pipeline.after_commit(self.runtime, applied)
         other.join(timeout=60)
         assert not other.is_alive()
+        return held
 
     def records(self, ids: list[int]) -> list[IntakeRecord]:
         with self.runtime.db.session() as session:
@@ -427,18 +439,10 @@ def test_a_reply_arriving_while_its_ticket_is_merged_follows_the_merge(desk: Des
         number = session.get_one(Ticket, duplicate).number
     reply = desk.store_mail(reply_mail(number, 1))
 
-    holding = desk.runtime.db.sessions()
-    merge(desk, holding, duplicate, kept)
-    holding.flush()
-    other = in_thread_as(desk.runtime, lambda: pipeline.process_record(desk.runtime, reply))
-    other.start()
-    try:
-        wait_until_blocked(desk.engine, other)
-    finally:
-        holding.commit()
-        holding.close()
-    other.join(timeout=60)
-    assert not other.is_alive()
+    desk.holding(
+        lambda session: merge(desk, session, duplicate, kept),
+        lambda: pipeline.process_record(desk.runtime, reply),
+    )
 
     record = desk.records([reply])[0]
     assert (record.status, record.ticket_id) == (IntakeStatus.PROCESSED, kept), record.error
