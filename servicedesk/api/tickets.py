@@ -15,6 +15,7 @@ from servicedesk.errors import ValidationError
 from servicedesk.lifecycle import TicketStatus
 from servicedesk.models import Ticket, User
 from servicedesk.web import db, runtime
+from servicedesk.whole_numbers import whole_number
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000
@@ -26,10 +27,10 @@ def token_user() -> User | None:
 
 
 def _page() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    page = whole_number(request.args.get("page", "1"), low=1, high=MAX_PAGE)
+    if page is None:
         raise ValidationError(f"page must be a whole number from 1 to {MAX_PAGE}", field="page")
-    return int(raw)
+    return page
 
 
 @api.get("/tickets")

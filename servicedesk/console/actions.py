@@ -27,6 +27,7 @@ from servicedesk.errors import (
 )
 from servicedesk.models import Message, Ticket, User
 from servicedesk.web import db, runtime
+from servicedesk.whole_numbers import row_id
 
 Action = Callable[[Session, Ticket, User], str]
 
@@ -149,7 +150,8 @@ def assign(number: str) -> Any:
 
     def act(session: Session, ticket: Ticket, user: User) -> str:
         raw = form.assignee.data or ""
-        assignee = session.get(User, int(raw)) if raw.isdigit() else None
+        wanted = row_id(raw)
+        assignee = session.get(User, wanted) if wanted is not None else None
         if raw and (assignee is None or not assignee.is_active):
             raise ValidationError(_("Choose someone from the list."), field="assignee")
         ticket_ops.assign(session, ticket, assignee, user, runtime().now())

@@ -25,6 +25,7 @@ from servicedesk.console.admin_home import record
 from servicedesk.masking import mask_identity_codes
 from servicedesk.models import IntakeRecord, IntakeStatus
 from servicedesk.web import db, runtime
+from servicedesk.whole_numbers import row_id
 
 RAW_LIMIT = 64 * 1024
 # Control characters other than line breaks and tabs shown as their
@@ -40,8 +41,7 @@ def _status() -> str:
 
 
 def _before() -> int | None:
-    raw = request.args.get("before", "")
-    return int(raw) if raw.isdigit() and len(raw) <= 12 else None
+    return row_id(request.args.get("before"))
 
 
 def _list_page(status: str, outcome: replay.ReplayOutcome | None = None) -> Any:

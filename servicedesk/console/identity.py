@@ -23,6 +23,7 @@ from servicedesk.desk_policies import DESKS
 from servicedesk.extensions import login_manager
 from servicedesk.models import Queue, User
 from servicedesk.web import db
+from servicedesk.whole_numbers import row_id, whole_number
 
 HOME = "/console/"
 PUBLIC_ENDPOINTS = {"console.login"}
@@ -44,11 +45,12 @@ class ConsoleUser(UserMixin):
 
 @login_manager.user_loader
 def load_user(raw: str) -> ConsoleUser | None:
-    user_id, _, version = raw.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
+    raw_id, _, raw_version = raw.partition(":")
+    user_id, version = row_id(raw_id), whole_number(raw_version)
+    if user_id is None or version is None:
         return None
-    user = db().get(User, int(user_id))
-    if user is None or not user.is_active or user.session_version != int(version):
+    user = db().get(User, user_id)
+    if user is None or not user.is_active or user.session_version != version:
         return None
     g.ui_language = user.ui_language
     return ConsoleUser(user)

@@ -27,6 +27,7 @@ from servicedesk.console.identity import me
 from servicedesk.console.ticket import render_ticket
 from servicedesk.models import Article, ArticleAudience, ArticleStatus, Ticket, User
 from servicedesk.web import db, runtime
+from servicedesk.whole_numbers import row_id
 
 FIELD = "reply-kb_article"  # the reply form's hidden list of article ids
 MAX_ARTICLES = 10
@@ -70,7 +71,7 @@ def suggestions(ticket: Ticket) -> list[Suggestion]:
 def reply_articles() -> list[int]:
     """The articles used in the reply being written: those the form
     carried, and the one just inserted."""
-    ids = [int(v) for v in request.form.getlist(FIELD) if v.isdigit()]
+    ids = [i for i in map(row_id, request.form.getlist(FIELD)) if i is not None]
     ids += g.get("kb_inserted", [])
     return list(dict.fromkeys(ids))[:MAX_ARTICLES]
 
@@ -83,7 +84,8 @@ def kb_reply_context() -> dict[str, Any]:
 def _insertion(session: Session, ticket: Ticket, choice: str) -> tuple[Article, str] | None:
     """``answer:<id>`` or ``link:<id>`` → the article and the text to add."""
     mode, _, raw = choice.partition(":")
-    article = session.get(Article, int(raw)) if raw.isdigit() else None
+    wanted = row_id(raw)
+    article = session.get(Article, wanted) if wanted is not None else None
     if article is None or article.status != ArticleStatus.PUBLISHED:
         return None
     if mode not in ("answer", "link"):

@@ -40,6 +40,7 @@ from servicedesk.models import (
     ArticleTopic,
 )
 from servicedesk.web import db, runtime
+from servicedesk.whole_numbers import page_number, row_id
 
 PAGE_SIZE = 50
 REVIEW_AFTER_DAYS = 365  # a new article's default review-by date
@@ -118,10 +119,10 @@ def find_articles(
     statement = select(Article).options(
         selectinload(Article.texts), selectinload(Article.topic_rows)
     )
-    number = query.strip()
-    if number.isdigit():  # an article's number
-        statement = statement.where(Article.id == int(number))
-    for term in [] if number.isdigit() else terms(query):
+    number = row_id(query)  # an article's number
+    if number is not None:
+        statement = statement.where(Article.id == number)
+    for term in [] if number is not None else terms(query):
         statement = statement.where(
             exists().where(
                 ArticleText.article_id == Article.id, ArticleText.search_text.like(f"%{term}%")
@@ -146,8 +147,7 @@ def find_articles(
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    return max(1, min(int(raw), 10_000)) if raw.isdigit() else 1
+    return page_number(request.args.get("page"), last=10_000)
 
 
 @console.get("/console/kb/")

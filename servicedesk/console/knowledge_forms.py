@@ -45,6 +45,7 @@ from servicedesk.kb_markdown import MediaPolicy, check_markdown
 from servicedesk.knowledge import MAX_BODY, MAX_TITLE, Draft
 from servicedesk.message_templates import LANGUAGES
 from servicedesk.models import Article, ArticleAudience, Organization, Region, Role, User
+from servicedesk.whole_numbers import row_id
 
 EDIT_ALL = frozenset({Role.ADMIN, Role.AGENT})
 
@@ -154,8 +155,7 @@ class ArticleForm(ConsoleForm):
         return found
 
     def owner_id(self) -> int | None:
-        raw = self.owner.data or ""
-        return int(raw) if raw.isdigit() else None
+        return row_id(self.owner.data)
 
     def region_code(self) -> str | None:
         return self.region.data or None

@@ -29,6 +29,7 @@ from servicedesk import access
 from servicedesk.lifecycle import ACTIVE
 from servicedesk.models import ContactIdentity, Organization, Queue, Region, Ticket, User
 from servicedesk.models.base import UTCDateTime
+from servicedesk.whole_numbers import row_id
 
 PAGE_SIZE = 50
 ACTIVE_STATUSES = sorted(s.value for s in ACTIVE)
@@ -74,15 +75,17 @@ class Cursor:
 
     @classmethod
     def decode(cls, raw: str | None) -> Cursor | None:
-        micros, _, ident = (raw or "").partition(".")
-        if not (micros.lstrip("-").isdigit() and ident.isdigit()) or len(raw or "") > 40:
+        micros, _, raw_ident = (raw or "").partition(".")
+        ident = row_id(raw_ident)
+        digits = micros.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit()) or ident is None or len(raw or "") > 40:
             return None
         try:
             seconds, rest = divmod(int(micros), 1_000_000)
             key = datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest)
         except (OverflowError, OSError, ValueError):
             return None
-        return cls(key, int(ident))
+        return cls(key, ident)
 
 
 @dataclass

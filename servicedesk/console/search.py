@@ -28,8 +28,9 @@ from servicedesk.desk_policies import DESKS
 from servicedesk.lifecycle import TicketStatus
 from servicedesk.models import Ticket, User
 from servicedesk.web import db
+from servicedesk.whole_numbers import whole_number
 
-MAX_PAGE_PARAMETER = 6  # digits: anything longer is not a page we have
+MAX_PAGE = 999_999  # anything past is not a page we have
 
 
 class SearchForm(DeskFilterForm):
@@ -72,10 +73,7 @@ def _conditions(form: SearchForm) -> tuple[list[ColumnElement[bool]], list[str]]
 
 
 def _page_number(raw: str | None) -> int:
-    raw = (raw or "").strip()
-    if not raw.isdigit() or len(raw) > MAX_PAGE_PARAMETER:
-        return 1
-    return max(int(raw), 1)
+    return whole_number(raw, low=1, high=MAX_PAGE) or 1
 
 
 @console.get("/console/search")

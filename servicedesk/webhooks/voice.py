@@ -35,12 +35,16 @@ from servicedesk.models import CallRecord
 from servicedesk.web import db, runtime
 from servicedesk.webhooks import webhooks
 from servicedesk.webhooks.signature import EMPTY_TWIML, twilio_signed, twiml
+from servicedesk.whole_numbers import whole_number
 
 logger = logging.getLogger(__name__)
 
 PREFIX = "/webhooks/twilio/voice"
 DIAL_TIMEOUT = 20
 VOICEMAIL_SECONDS = 120
+#: The menus' own query values: anything past these is not one of ours.
+MAX_ATTEMPT = 9
+MAX_MENU_PAGE = 99
 ENDED = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 
 
@@ -51,8 +55,7 @@ def step_url(step: str = "", **query: int | str) -> str:
 
 
 def attempt() -> int:
-    raw = request.args.get("attempt", "1")
-    return int(raw) if raw.isdigit() else 1
+    return whole_number(request.args.get("attempt"), low=1, high=MAX_ATTEMPT) or 1
 
 
 def current_call() -> tuple[VoiceEvent, CallRecord] | Response:
@@ -150,8 +153,7 @@ def voice_region_menu() -> Response:
 
 
 def menu_page() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and int(raw) >= 1 else 1
+    return whole_number(request.args.get("page"), low=1, high=MAX_MENU_PAGE) or 1
 
 
 def region_menu(record: CallRecord, page: int = 1) -> Response:

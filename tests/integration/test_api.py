@@ -295,6 +295,11 @@ def test_unknown_ticket_is_404_json(api) -> None:
 def test_bad_list_parameters(api) -> None:
     assert api.get("/tickets?page=0").status_code == 400
     assert api.get("/tickets?page=abc").status_code == 400
+    # Digits int() refuses, and a number with thousands of them: 400, not 500.
+    for page in ("²", "١٢", "9" * 5000):
+        response = api.get("/tickets", query_string={"page": page})
+        assert response.status_code == 400, page
+        assert response.get_json()["error"]["field"] == "page"
     assert api.get("/tickets?status=lost").status_code == 400
 
 

@@ -1,0 +1,98 @@
+"""Bad input to every page and form of the application, sent by someone
+signed in (an administrator, who reaches every form) with a valid CSRF
+token: each answers with a page or a message (2xx, 3xx or 4xx), never a
+server error.  The field names are those the application's own pages
+use, read from them; the values are what a confused user, a broken
+client or an attacker sends: nothing, NUL bytes, huge and negative
+numbers, impossible dates, unknown choices, text where a number belongs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.integration.console_kit import fast_sign_in, token
+from tests.security.conftest import World, routes
+
+NAME = re.compile(r'<(?:input|select|textarea|button)\b[^>]*\bname="([^"]+)"')
+EXEMPT_PREFIXES = ("/api/", "/webhooks/", "/logout")
+JUNK = (
+    "",
+    " ",
+    "\x00",
+    "-1",
+    "0",
+    "99999999999999999999999999",
+    "2147483648",
+    "²",
+    "١٢٣",
+    "1e309",
+    "NaN",
+    "2026-02-30",
+    "9999-99-99",
+    "zzz-not-a-choice",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "ä" * 1000,
+)
+#: The query parameters the pages read (``request.args`` and the list
+#: filters), each given in turn what breaks a careless parser: digits
+#: ``int`` refuses and a number past the id columns.
+QUERY_NAMES = (
+    "after", "assignee", "attempt", "audience", "before", "channel", "created_from",
+    "created_to", "desk", "from", "lang", "language", "next", "page", "q", "queue", "region",
+    "score", "sort", "status", "to", "topic",
+)  # fmt: skip
+QUERY_JUNK = ("²", "2147483648")
+
+
+#: The field names of the application's pages (the same on both databases).
+FIELD_NAMES: list[str] = []
+NOT_PAGES = ("/logout", "/static/")
+
+
+def page_field_names(client, paths: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
+    names: set[str] = set()
+    for path in paths:
+        names.update(NAME.findall(client.get(path).get_data(as_text=True)))
+    names.discard("csrf_token")
+    return sorted(names)
+
+
+@pytest.fixture
+def signed_in(client, world: World):  # type: ignore[no-untyped-def]
+    fast_sign_in(client, world.admin)
+    return client
+
+
+def test_every_page_takes_nonsense_in_its_query_string(app, signed_in, world: World) -> None:  # type: ignore[no-untyped-def]
+    failures = []
+    for endpoint, path in routes(app, world, "GET"):
+        if path.startswith(NOT_PAGES):
+            continue
+        for name in QUERY_NAMES:
+            for junk in QUERY_JUNK:
+                response = signed_in.get(path, query_string={name: junk})
+                if response.status_code >= 500:
+                    failures.append((endpoint, path, name, junk, response.status_code))
+    assert failures == []
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=[f"junk{n}" for n in range(len(JUNK))])
+def test_every_form_takes_nonsense_without_a_server_error(  # type: ignore[no-untyped-def]
+    app, signed_in, world: World, junk: str
+) -> None:
+    if not FIELD_NAMES:  # read once: every page, ~100 requests
+        gets = [p for _e, p in routes(app, world, "GET") if not p.startswith(NOT_PAGES)]
+        FIELD_NAMES.extend(page_field_names(signed_in, gets))
+    assert len(FIELD_NAMES) >= 60  # the pages' forms were read
+    data = {name: junk for name in FIELD_NAMES}
+    failures = []
+    for endpoint, path in routes(app, world, "POST"):
+        if path.startswith(EXEMPT_PREFIXES):
+            continue
+        response = signed_in.post(path, data={**data, "csrf_token": token(signed_in)})
+        if response.status_code >= 500:
+            failures.append((endpoint, path, response.status_code))
+    assert failures == []
