@@ -192,7 +192,7 @@ def region_for_digits(digits: str | None, regions: Sequence[tuple[str, str]]) ->
     """The region code behind the key pressed in :func:`region_menu`, or
     ``None`` for 0, nothing or a key with no region."""
     key = (digits or "").strip()
-    if len(key) == 1 and key.isdigit() and 1 <= int(key) <= len(regions):
+    if len(key) == 1 and key in "123456789" and int(key) <= len(regions):
         return regions[int(key) - 1][0]
     return None
 

@@ -189,6 +189,7 @@ def test_region_menu_languages(twiml: Parse, language: str, choice: str, other: 
         (None, None),
         ("*", None),
         ("11", None),
+        ("²", None),  # str.isdigit() accepts it, int() does not
     ],
 )
 def test_region_for_digits(digits: str | None, region: str | None) -> None:
