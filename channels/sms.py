@@ -40,6 +40,7 @@ from channels.twilio_signature import public_url, verify_signature
 from channels.twilio_transport import is_permanent_error_code
 
 __all__ = [
+    "MAX_SID_LENGTH",
     "TWILIO_OPT_KEYWORDS",
     "MessageStatus",
     "OptKeyword",
@@ -61,6 +62,10 @@ __all__ = [
 
 # --- incoming messages -------------------------------------------------------
 
+#: Twilio's ids are 34 characters ("SM" and 32 hex digits); the columns
+#: keeping them hold 64.
+MAX_SID_LENGTH = 64
+
 
 def _field(form: Mapping[str, str], name: str) -> str:
     return (form.get(name) or "").strip()
@@ -76,6 +81,8 @@ def parse_webhook(form: Mapping[str, str]) -> InboundMessage:
     sid = _field(form, "MessageSid") or _field(form, "SmsMessageSid")
     if not sid:
         raise ParseError("SMS webhook has no MessageSid (nor SmsMessageSid)")
+    if len(sid) > MAX_SID_LENGTH:
+        raise ParseError(f"SMS webhook's MessageSid is {len(sid)} characters, not a Twilio id")
     sender = _field(form, "From")
     if not sender:
         raise ParseError(f"SMS webhook {sid} has no From number")

@@ -80,14 +80,24 @@ def _optional(form: Mapping[str, str], name: str) -> str | None:
     return (form.get(name) or "").strip() or None
 
 
+#: The longest call Twilio connects (its own limit is 24 hours): a
+#: duration past it, or below 0, is not a duration.
+MAX_SECONDS = 86_400
+
+
 def _number(form: Mapping[str, str], name: str, kind: type[int] | type[float]) -> Any:
+    """A duration in seconds (``int``, 0 to a day) or a speech confidence
+    (``float``, 0 to 1); anything else is a ``ParseError``."""
     raw = _optional(form, name)
     if raw is None:
         return None
     try:
-        return kind(raw)
+        value = kind(raw)
     except ValueError:
-        raise ParseError(f"voice webhook has {name}={raw!r}, not a number") from None
+        raise ParseError(f"voice webhook has {name}={raw[:40]!r}, not a number") from None
+    if not 0 <= value <= (MAX_SECONDS if kind is int else 1):  # NaN fails too
+        raise ParseError(f"voice webhook has {name}={raw[:40]!r}, out of range")
+    return value
 
 
 def parse_voice_webhook(form: Mapping[str, str]) -> VoiceEvent:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from channels.errors import ParseError, PermanentDeliveryError, TemporaryDeliveryError
 from channels.message import Attachment as MediaFile
 from channels.message import Channel
-from channels.sms import media_filename, parse_webhook
+from channels.sms import MAX_SID_LENGTH, media_filename, parse_webhook
 from servicedesk import audit
 from servicedesk.intake import pipeline
 from servicedesk.intake.apply import Applied
@@ -50,7 +50,11 @@ def media_source(runtime: Runtime) -> MediaSource | None:
 
 
 def message_sid(form: Mapping[str, str]) -> str | None:
-    return (form.get("MessageSid") or form.get("SmsMessageSid") or "").strip() or None
+    """The id the webhook is kept under; a value no Twilio id looks like (a
+    forged request signed with our token, a broken proxy) is kept without
+    one, and its processing fails visibly with the parser's reason."""
+    sid = (form.get("MessageSid") or form.get("SmsMessageSid") or "").strip()
+    return sid if 0 < len(sid) <= MAX_SID_LENGTH else None
 
 
 def store_webhook(runtime: Runtime, form: Mapping[str, str]) -> tuple[int, bool]:

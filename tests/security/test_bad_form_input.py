@@ -4,15 +4,21 @@ token: each answers with a page or a message (2xx, 3xx or 4xx), never a
 server error.  The field names are those the application's own pages
 use, read from them; the values are what a confused user, a broken
 client or an attacker sends: nothing, NUL bytes, huge and negative
-numbers, impossible dates, unknown choices, text where a number belongs."""
+numbers, impossible dates, unknown choices, text where a number belongs.
+The same for every Twilio webhook, correctly signed (a leaked token, a
+broken proxy): never a 5xx, which would have Twilio send it again and
+again, and an SMS that cannot be read is kept as failed intake."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from sqlalchemy import select
 
+from servicedesk.models import IntakeRecord, IntakeStatus
 from tests.integration.console_kit import fast_sign_in, token
+from tests.integration.twilio_requests import Twilio
 from tests.security.conftest import World, routes
 
 NAME = re.compile(r'<(?:input|select|textarea|button)\b[^>]*\bname="([^"]+)"')
@@ -96,3 +102,45 @@ def test_every_form_takes_nonsense_without_a_server_error(  # type: ignore[no-un
         if response.status_code >= 500:
             failures.append((endpoint, path, response.status_code))
     assert failures == []
+
+
+TWILIO_FIELDS = (
+    "MessageSid", "From", "To", "Body", "NumMedia", "MediaUrl0", "MediaContentType0",
+    "MessageStatus", "ErrorCode", "CallSid", "CallStatus", "Digits", "SpeechResult",
+    "Confidence", "RecordingUrl", "RecordingSid", "RecordingDuration", "RecordingStatus",
+    "DialCallStatus", "DialCallDuration", "CallDuration", "OptOutType",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=[f"junk{n}" for n in range(len(JUNK))])
+def test_every_webhook_takes_nonsense_without_a_server_error(  # type: ignore[no-untyped-def]
+    app, client, settings, world: World, junk: str
+) -> None:
+    twilio = Twilio(client, settings)
+    form = {name: junk for name in TWILIO_FIELDS} | {"AccountSid": settings.twilio_account_sid}
+    failures = []
+    for endpoint, path in routes(app, world, "POST"):
+        if not path.startswith("/webhooks/"):
+            continue
+        for query in ("", f"attempt={junk[:20]}&page={junk[:20]}&call={junk[:20]}"):
+            response = twilio.post(path, form, query=query)
+            if response.status_code >= 500:
+                failures.append((endpoint, path, query, response.status_code))
+    assert failures == []
+
+
+def test_an_sms_with_an_id_no_twilio_id_looks_like_is_kept_as_failed_intake(  # type: ignore[no-untyped-def]
+    client, settings, session
+) -> None:
+    form = {
+        "MessageSid": "SM" + "a" * 300,
+        "AccountSid": settings.twilio_account_sid,
+        "From": "+358401234567",
+        "To": settings.sms_number,
+        "Body": "Hei",
+        "NumMedia": "0",
+    }
+    assert Twilio(client, settings).post("/webhooks/twilio/sms", form).status_code == 200
+    record = session.execute(select(IntakeRecord)).scalars().one()
+    assert record.status == IntakeStatus.FAILED
+    assert "not a Twilio id" in (record.error or "")
