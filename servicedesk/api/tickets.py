@@ -83,7 +83,7 @@ def reply(number: str) -> Any:
     if not isinstance(body, str):
         raise ValidationError("body is required and must be a string", field="body")
     channel = data.get("channel")
-    if channel is not None and channel not in {"email", "sms"}:
+    if channel is not None and (not isinstance(channel, str) or channel not in {"email", "sms"}):
         raise ValidationError("channel must be email or sms", field="channel")
     unknown = sorted(set(data) - {"body", "channel"})
     if unknown:

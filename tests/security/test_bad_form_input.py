@@ -7,7 +7,9 @@ client or an attacker sends: nothing, NUL bytes, huge and negative
 numbers, impossible dates, unknown choices, text where a number belongs.
 The same for every Twilio webhook, correctly signed (a leaked token, a
 broken proxy): never a 5xx, which would have Twilio send it again and
-again, and an SMS that cannot be read is kept as failed intake."""
+again, and an SMS that cannot be read is kept as failed intake.  And for
+every write of the JSON API: a value of any JSON type in any field is a
+4xx with the field named, never a 5xx."""
 
 from __future__ import annotations
 
@@ -144,3 +146,31 @@ def test_an_sms_with_an_id_no_twilio_id_looks_like_is_kept_as_failed_intake(  # 
     record = session.execute(select(IntakeRecord)).scalars().one()
     assert record.status == IntakeStatus.FAILED
     assert "not a Twilio id" in (record.error or "")
+
+
+API_WRITES = ("/enquiries", "/tickets/{number}/replies", "/tickets/{number}/calls")
+API_FIELDS = (
+    "email", "phone", "name", "body", "subject", "language", "municipality", "topic",
+    "audience", "channel", "direction", "number", "summary", "duration_minutes", "attachments",
+)  # fmt: skip
+API_VALUES = (None, True, 2**70, -1, 1e308, "", "²", "\x00", [], {}, [{"name": "²"}], {"a": [[[]]]})
+SENSIBLE = {
+    "email": "hakija@example.org",
+    "body": "Milloin haku alkaa?",
+    "direction": "inbound",
+    "number": "+358401234567",
+    "summary": "Soitti hausta",
+    "duration_minutes": 3,
+}
+
+
+def test_every_api_write_takes_any_json_value_in_any_field(api, world: World) -> None:  # type: ignore[no-untyped-def]
+    failures = []
+    for template in API_WRITES:
+        path = template.format(number=world.osao_ticket.number)
+        for name in API_FIELDS:
+            for value in API_VALUES:
+                response = api.post(path, json={**SENSIBLE, name: value})
+                if response.status_code >= 500:
+                    failures.append((path, name, repr(value)[:20], response.status_code))
+    assert failures == []
