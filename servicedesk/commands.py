@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from servicedesk.cli_context import Context, echo_table, fail, pass_context, path_argument
+from servicedesk.whole_numbers import MAX_ROW_ID
 
 
 @click.command()
@@ -277,7 +278,7 @@ def intake_list(ctx: Context, status: str) -> None:
 
 
 @intake.command("replay")
-@click.argument("ids", nargs=-1, type=int)
+@click.argument("ids", nargs=-1, type=click.IntRange(1, MAX_ROW_ID))
 @click.option("--all-failed", is_flag=True, help="Replay every failed record.")
 @pass_context
 def intake_replay(ctx: Context, ids: tuple[int, ...], all_failed: bool) -> None:

@@ -74,6 +74,8 @@ def test_every_command_has_help(command: list[str], env: dict[str, str]) -> None
         ["directory", "load", "/no/such/path"],
         ["route", "explain", "2026-999999"],
         ["intake", "replay"],
+        ["intake", "replay", "99999999999999999999"],  # past any id
+        ["intake", "replay", "--", "-5"],
         ["email", "poll", "--once"],  # no mailbox configured
     ],
     ids=lambda a: " ".join(a),
