@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicedesk import access, notify, outbox
@@ -20,6 +21,7 @@ from servicedesk.console.errors import explain, status_of
 from servicedesk.console.identity import me
 from servicedesk.console.ticket import render_ticket
 from servicedesk.errors import (
+    ConflictError,
     DeliveryRefusedError,
     NotFoundError,
     ServiceDeskError,
@@ -27,7 +29,7 @@ from servicedesk.errors import (
 )
 from servicedesk.models import Message, Ticket, User
 from servicedesk.web import db, runtime
-from servicedesk.whole_numbers import row_id
+from servicedesk.whole_numbers import row_id, whole_number
 
 Action = Callable[[Session, Ticket, User], str]
 
@@ -37,6 +39,11 @@ def perform(number: str, name: str, action: Action, anchor: str = "") -> Any:
     follows: commit, dispatch, flash, redirect — or the page with the error."""
     session, user = db(), me()
     ticket = ticket_ops.get_visible(session, number, user)
+    # Locked until the commit, as the intake locks the ticket a message
+    # joins: a message being taken in meanwhile is either on the ticket
+    # when the action reads it (see ``_unread_from_contact``) or joins it
+    # afterwards, as it is then.
+    session.refresh(ticket, with_for_update=True)
     try:
         done = action(session, ticket, user)
         queued = outbox.pending_for(session, [ticket.id])
@@ -51,6 +58,29 @@ def perform(number: str, name: str, action: Action, anchor: str = "") -> Any:
         # Forwarded out of the user's sight: back to the desks.
         return redirect(url_for("console.home"))
     return redirect(url_for("console.ticket_page", number=ticket.number) + anchor)
+
+
+#: The statuses that take a ticket off the desk's worklist until the
+#: contact writes: set on a page that did not show their newest message,
+#: that message would wait unanswered.
+LEAVES_THE_WORKLIST = {"pending", "resolved", "closed"}
+
+
+def _check_nothing_unread(session: Session, ticket: Ticket, refusal: str) -> None:
+    """Refuse (409) when the contact wrote again after the page the user
+    acted on was shown: the form carries the newest message from the
+    contact the page showed (``seen``).  A post without it (a page of an
+    older version) is not checked."""
+    seen = whole_number(request.form.get("seen"))
+    if seen is None:
+        return
+    newer = session.execute(
+        select(Message.id)
+        .where(Message.ticket_id == ticket.id, Message.direction == "inbound", Message.id > seen)
+        .limit(1)
+    ).first()
+    if newer is not None:
+        raise ConflictError(refusal)
 
 
 def _validated(form: Any) -> None:
@@ -80,6 +110,14 @@ def reply(number: str) -> Any:
 
     def act(session: Session, ticket: Ticket, user: User) -> str:
         _validated(form)
+        _check_nothing_unread(
+            session,
+            ticket,
+            _(
+                "The contact wrote again while you were writing. Read their new message "
+                "below; your answer is kept here, send it when it is ready."
+            ),
+        )
         channel = notify.reply_channel(
             ticket, notify.identities(session, ticket.contact_id), form.channel.data or None
         )
@@ -188,6 +226,15 @@ def status(number: str) -> Any:
     form = forms.StatusForm(prefix="status")
 
     def act(session: Session, ticket: Ticket, user: User) -> str:
+        if form.status.data in LEAVES_THE_WORKLIST:
+            _check_nothing_unread(
+                session,
+                ticket,
+                _(
+                    "The contact wrote again after this page was opened. Read their new "
+                    "message below before changing the status."
+                ),
+            )
         ticket_ops.change_status(session, ticket, form.status.data or "", user, "", runtime().now())
         return _("The status was changed.")
 

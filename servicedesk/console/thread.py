@@ -84,6 +84,14 @@ class TicketPage:
         return any(i.kind == kind for i in self.identities)
 
     @property
+    def newest_from_contact(self) -> int:
+        """The id of the newest message from the contact on the page (0 for
+        none): the reply and status forms carry it, so an answer written
+        while the contact wrote again is not sent unread (``console.actions``)."""
+        inbound = (e.message.id for e in self.entries if e.message.direction == "inbound")
+        return max(inbound, default=0)
+
+    @property
     def sms_opted_out(self) -> bool:
         phones = [i for i in self.identities if i.kind == "phone"]
         return bool(phones) and all(i.is_opted_out for i in phones)
