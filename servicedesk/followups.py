@@ -8,6 +8,12 @@
 
 Each run handles at most ``limit`` tickets per desk, commits, and hands the
 outbox rows it made to the outbound queue; running twice is harmless.
+
+The tickets are locked as they are read, skipping any a message is being
+taken in for at that moment (the intake locks the ticket it joins): that
+message reopens the ticket, which must not then be closed, or reminded
+of a reply just received, by a run that read it before.  A ticket
+skipped is looked at again by the next run.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ def due_reminders(session: Session, desk: str, now: datetime, limit: int = BATCH
             )
             .order_by(Ticket.id)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         ).scalars()
     )
 
@@ -88,6 +95,7 @@ def due_closings(session: Session, desk: str, now: datetime, limit: int = BATCH)
             )
             .order_by(Ticket.id)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         ).scalars()
     )
 

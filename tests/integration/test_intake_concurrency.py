@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.message import Channel, Hints, InboundMessage
-from servicedesk import audit, mail_intake, retention, ticket_links
+from servicedesk import audit, followups, mail_intake, retention, ticket_links
 from servicedesk import runtime as runtime_module
 from servicedesk.db import Database
 from servicedesk.intake import pipeline
@@ -476,3 +476,27 @@ def test_a_merge_waits_for_a_reply_being_taken_in_and_moves_it_too(desk: Desk) -
     with desk.runtime.db.session() as session:
         ticket = session.get_one(Ticket, duplicate)
         assert (ticket.status, ticket.merged_into_id) == (TicketStatus.CLOSED, kept)
+
+
+def test_a_resolved_ticket_is_not_closed_over_a_reply_being_taken_in(desk: Desk) -> None:
+    """The nightly run closes resolved tickets while the applicant's reply
+    to one is being taken in: the reply reopens it, and the run leaves it
+    open for the desk (next time it will not be due) instead of closing it
+    over the reply."""
+    earlier = desk.store(enquiry(60, "Milloin haku alkaa?"))
+    pipeline.process_record(desk.runtime, earlier)
+    ticket_id = desk.records([earlier])[0].ticket_id
+    long_ago = desk.runtime.now() - timedelta(days=60)
+    with desk.runtime.db.transaction() as session:
+        ticket = session.get_one(Ticket, ticket_id)
+        ticket.status, ticket.resolved_at = TicketStatus.RESOLVED, long_ago
+        number = ticket.number
+    reply = desk.store_mail(reply_mail(number, 3))
+    with desk.runtime.db.session() as session:
+        message = pipeline.decode(desk.runtime, session.get_one(IntakeRecord, reply))
+
+    desk.meanwhile(message, reply, lambda: followups.close_resolved(desk.runtime))
+
+    assert desk.records([reply])[0].ticket_id == ticket_id
+    with desk.runtime.db.session() as session:
+        assert session.get_one(Ticket, ticket_id).status == TicketStatus.OPEN
