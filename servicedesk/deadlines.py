@@ -75,6 +75,9 @@ def return_overdue_forwards(runtime: Runtime) -> int:
                     Organization.kind.in_(RETURN_KINDS),
                 )
                 .limit(500)
+                # Skipping a ticket someone is answering right now: their
+                # answer, once committed, keeps it where it is.
+                .with_for_update(of=Ticket, skip_locked=True)
             )
             .scalars()
             .all()

@@ -25,7 +25,15 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.message import Channel, Hints, InboundMessage
-from servicedesk import audit, followups, mail_intake, retention, ticket_links
+from servicedesk import (
+    audit,
+    deadlines,
+    followups,
+    mail_intake,
+    retention,
+    ticket_links,
+    tickets,
+)
 from servicedesk import runtime as runtime_module
 from servicedesk.db import Database
 from servicedesk.intake import pipeline
@@ -500,3 +508,28 @@ def test_a_resolved_ticket_is_not_closed_over_a_reply_being_taken_in(desk: Desk)
     assert desk.records([reply])[0].ticket_id == ticket_id
     with desk.runtime.db.session() as session:
         assert session.get_one(Ticket, ticket_id).status == TicketStatus.OPEN
+
+
+def test_an_institution_answering_as_its_time_runs_out_keeps_the_ticket(desk: Desk) -> None:
+    """The expert's answer is being saved when the deadline check runs:
+    the check leaves the ticket to the answer instead of moving it back
+    to the regional desk over it (and unassigning the expert)."""
+    earlier = desk.store(enquiry(70, "Hei, asun Oulussa. Milloin haku alkaa?"))
+    pipeline.process_record(desk.runtime, earlier)
+    ticket_id = desk.records([earlier])[0].ticket_id
+    with desk.runtime.db.transaction() as session:
+        ticket = session.get_one(Ticket, ticket_id)
+        tickets.forward(session, desk.runtime, ticket, "osao-applicants", "", None)
+        due = ticket.due_at
+    assert due is not None
+    desk.runtime.clock = lambda: due + timedelta(minutes=1)
+
+    def answer(session: Session) -> object:
+        ticket = session.get_one(Ticket, ticket_id)
+        return tickets.reply(session, desk.runtime, ticket, "Haku alkaa maaliskuussa.", None)
+
+    desk.holding(answer, lambda: deadlines.return_overdue_forwards(desk.runtime))
+
+    with desk.runtime.db.session() as session:
+        assert session.get_one(Ticket, ticket_id).organization_id == "osao"
+        assert deadlines.return_overdue_forwards(desk.runtime) == 0  # answered: stays
