@@ -62,8 +62,8 @@ __all__ = [
 
 # --- incoming messages -------------------------------------------------------
 
-#: Twilio's ids are 34 characters ("SM" and 32 hex digits); the columns
-#: keeping them hold 64.
+#: Twilio's ids are 34 characters ("SM" and 32 hex digits): anything past
+#: 64 is not one (and would not fit the call records' column).
 MAX_SID_LENGTH = 64
 
 

@@ -41,7 +41,7 @@ def perform(number: str, name: str, action: Action, anchor: str = "") -> Any:
     ticket = ticket_ops.get_visible(session, number, user)
     # Locked until the commit, as the intake locks the ticket a message
     # joins: a message being taken in meanwhile is either on the ticket
-    # when the action reads it (see ``_unread_from_contact``) or joins it
+    # when the action reads it (see ``_check_nothing_unread``) or joins it
     # afterwards, as it is then.
     session.refresh(ticket, with_for_update=True)
     try:
