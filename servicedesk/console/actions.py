@@ -27,6 +27,7 @@ from servicedesk.errors import (
     ServiceDeskError,
     ValidationError,
 )
+from servicedesk.lifecycle import TicketStatus
 from servicedesk.models import Message, Ticket, User
 from servicedesk.web import db, runtime
 from servicedesk.whole_numbers import row_id, whole_number
@@ -63,7 +64,7 @@ def perform(number: str, name: str, action: Action, anchor: str = "") -> Any:
 #: The statuses that take a ticket off the desk's worklist until the
 #: contact writes: set on a page that did not show their newest message,
 #: that message would wait unanswered.
-LEAVES_THE_WORKLIST = {"pending", "resolved", "closed"}
+LEAVES_THE_WORKLIST = {TicketStatus.PENDING, TicketStatus.RESOLVED, TicketStatus.CLOSED}
 
 
 def _check_nothing_unread(session: Session, ticket: Ticket, refusal: str) -> None:
