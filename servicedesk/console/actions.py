@@ -77,12 +77,7 @@ def _check_nothing_unread(session: Session, ticket: Ticket, refusal: str) -> Non
         return
     newer = session.execute(
         select(Message.id)
-        .where(
-            Message.ticket_id == ticket.id,
-            Message.id > seen,
-            Message.direction == "inbound",
-            Message.author_user_id.is_(None),  # as thread.is_from_contact
-        )
+        .where(Message.ticket_id == ticket.id, Message.direction == "inbound", Message.id > seen)
         .limit(1)
     ).first()
     if newer is not None:

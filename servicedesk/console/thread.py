@@ -88,18 +88,13 @@ class TicketPage:
         """The id of the newest message from the contact on the page (0 for
         none): the reply and status forms carry it, so an answer written
         while the contact wrote again is not sent unread (``console.actions``)."""
-        return max((e.message.id for e in self.entries if is_from_contact(e.message)), default=0)
+        inbound = (e.message.id for e in self.entries if e.message.direction == "inbound")
+        return max(inbound, default=0)
 
     @property
     def sms_opted_out(self) -> bool:
         phones = [i for i in self.identities if i.kind == "phone"]
         return bool(phones) and all(i.is_opted_out for i in phones)
-
-
-def is_from_contact(message: Message) -> bool:
-    """Written by the contact: inbound, and not an expert's answer by mail
-    relayed through the desk (inbound too, with its author)."""
-    return message.direction == "inbound" and message.author_user_id is None
 
 
 def _author(message: Message, contact: Contact | None) -> str:

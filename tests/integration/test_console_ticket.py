@@ -707,28 +707,3 @@ def test_a_ticket_is_not_resolved_over_a_message_nobody_saw(signed_in, rt, sessi
     fresh = SEEN.findall(page_of(signed_in, ticket))[-1]
     done = post(signed_in, ticket, "status", {"status-status": "resolved", "seen": fresh})
     assert done.status_code == 302
-
-
-def test_an_experts_answer_relayed_meanwhile_does_not_hold_the_agents(  # type: ignore[no-untyped-def]
-    signed_in, rt, session, ticket
-) -> None:
-    """Only the contact's own messages hold an answer: an institution
-    expert's answer by mail, relayed to the contact meanwhile (inbound, with
-    its author), is not a message from the contact."""
-    seen = SEEN.search(page_of(signed_in, ticket)).group(1)  # type: ignore[union-attr]
-    expert = make_user(session, "expert", organization="osao", name="Maria Virtanen")
-    session.add(
-        Message(
-            ticket_id=ticket.id,
-            direction="inbound",
-            channel="email",
-            author_user_id=expert.id,
-            sender=expert.email,
-            body_text="Vastasin hakijalle suoraan.",
-            is_public=False,
-            created_at=rt.now(),
-        )
-    )
-    session.commit()
-    answer = {"reply-body": "Lisätieto hausta.", "reply-channel": "email", "reply-send": "1"}
-    assert post(signed_in, ticket, "reply", {**answer, "seen": seen}).status_code == 302
