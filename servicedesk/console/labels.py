@@ -112,6 +112,7 @@ EVENTS: dict[str, Any] = {
     "message_added": _l("Message received"),
     "replied_by_email": _l("Answered by email"),
     "answer_not_sent": _l("Answer not sent"),
+    "status_kept": _l("Kept open: the contact wrote again"),
     "acknowledgement_skipped": _l("Acknowledgement not sent"),
     "delivery_failed": _l("Delivery failed"),
     "masked": _l("Identity codes masked"),

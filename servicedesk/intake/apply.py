@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from channels.email.quote import split_quoted
@@ -603,6 +604,42 @@ def _relay_answer(
     )
     if ticket.first_response_at is None:
         ticket.first_response_at = env.received_at
+    if _contact_wrote_since(session, ticket, env.message.references):
+        # The answer went out, but it answers an earlier mail: the ticket
+        # stays with the desk until someone has read the contact's newer one.
+        audit.record(
+            session,
+            ticket.id,
+            audit.INTAKE,
+            "status_kept",
+            "the contact wrote again after the mail the expert answered; the ticket stays open",
+        )
+        return
     target = status_after_agent_reply(ticket.status)
     if target is not None:
         ticket.status = target.value
+
+
+def _contact_wrote_since(session: Session, ticket: Ticket, references: Sequence[str]) -> bool:
+    """Whether the contact wrote on ``ticket`` after the newest of our mails
+    that ``references`` names (the notification an expert replied to)."""
+    ids = [r.strip("<> ") for r in references if r.strip("<> ")]
+    answered = session.execute(
+        select(func.max(Message.id)).where(
+            Message.ticket_id == ticket.id,
+            Message.direction == "outbound",
+            Message.email_message_id.in_(ids),
+        )
+    ).scalar()
+    if answered is None:
+        return False
+    newer = session.execute(
+        select(Message.id)
+        .where(
+            Message.ticket_id == ticket.id,
+            Message.direction == "inbound",
+            Message.id > answered,
+        )
+        .limit(1)
+    ).first()
+    return newer is not None

@@ -17,7 +17,7 @@ from channels.message import Channel, InboundMessage
 from channels.sms import RecordingSmsGateway
 from servicedesk.intake import pipeline
 from servicedesk.mail_intake import IngestResult, ingest
-from servicedesk.models import Message, Ticket, User
+from servicedesk.models import AuditEvent, Message, Ticket, User
 from servicedesk.runtime import Runtime
 from tests.integration.mail.conftest import DESK, make_mail
 from tests.smtp_server import SmtpServer
@@ -249,3 +249,30 @@ def test_a_genuine_reply_after_the_ticket_left_the_organisation_is_a_note(
     result = ingest(smtp_rt, reply_to(notification, sender=EXPERT, body=ANSWER), name="late")
     assert (result.outcome, result.ticket_number) == ("added", ticket.number)
     _nothing_sent_and_kept_for_review(smtp_rt, smtp, ticket, sent_before, EXPERT)
+
+
+def test_an_answer_to_an_earlier_mail_leaves_a_newer_question_open(
+    smtp_rt: Runtime, smtp: SmtpServer
+) -> None:
+    """The applicant wrote again after the expert was notified; the expert
+    answers the notification.  The answer goes out, but the ticket does
+    not wait for the applicant: their newer question is still unread."""
+    ticket, notification = routed_by_email(smtp_rt, smtp)
+    (ack,) = smtp.to(APPLICANT)
+    follow_up = make_mail(
+        sender=APPLICANT,
+        subject=f"Re: {ack['Subject']}",
+        in_reply_to=ack["Message-ID"].strip("<>"),
+        body="Ja tarvitaanko todistus?",
+    )
+    assert ingest(smtp_rt, follow_up, name="again").ticket_number == ticket.number
+    ingest(smtp_rt, reply_to(notification, sender=EXPERT, body=ANSWER), name="expert")
+
+    assert any("haku alkaa 1.3." in plain(m) for m in smtp.to(APPLICANT))
+    with smtp_rt.db.session() as session:
+        kept = session.get_one(Ticket, ticket.id)
+        assert kept.status != "pending"  # still on the desk's worklist
+        kinds = session.execute(
+            select(AuditEvent.kind).where(AuditEvent.ticket_id == ticket.id)
+        ).scalars()
+        assert "status_kept" in set(kinds)
