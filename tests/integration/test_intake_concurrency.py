@@ -39,6 +39,7 @@ from servicedesk.db import Database
 from servicedesk.intake import pipeline
 from servicedesk.lifecycle import TicketStatus
 from servicedesk.models import (
+    AuditEvent,
     Contact,
     ContactIdentity,
     IntakeRecord,
@@ -533,3 +534,34 @@ def test_an_institution_answering_as_its_time_runs_out_keeps_the_ticket(desk: De
     with desk.runtime.db.session() as session:
         assert session.get_one(Ticket, ticket_id).organization_id == "osao"
         assert deadlines.return_overdue_forwards(desk.runtime) == 0  # answered: stays
+
+
+def test_no_reminder_goes_to_someone_whose_reply_is_being_taken_in(desk: Desk) -> None:
+    """The hourly reminders run while the applicant's long-awaited reply to
+    a waiting ticket is being taken in: they get no "we are waiting for
+    your reply" notice for a ticket they have just answered."""
+    earlier = desk.store(enquiry(80, "Milloin haku alkaa?"))
+    pipeline.process_record(desk.runtime, earlier)
+    ticket_id = desk.records([earlier])[0].ticket_id
+    long_ago = desk.runtime.now() - timedelta(days=30)
+    with desk.runtime.db.transaction() as session:
+        ticket = session.get_one(Ticket, ticket_id)
+        ticket.status, ticket.updated_at = TicketStatus.PENDING, long_ago
+        number = ticket.number
+    reply = desk.store_mail(reply_mail(number, 4))
+    with desk.runtime.db.session() as session:
+        message = pipeline.decode(desk.runtime, session.get_one(IntakeRecord, reply))
+    sent_before = len(desk.mail.to(ADDRESS))
+
+    desk.meanwhile(message, reply, lambda: followups.remind_pending(desk.runtime))
+
+    with desk.runtime.db.session() as session:
+        reminders = session.execute(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.ticket_id == ticket_id,
+                AuditEvent.kind == "notice_pending_reminder",
+            )
+        ).scalar_one()
+        assert reminders == 0
+        assert session.get_one(Ticket, ticket_id).status == TicketStatus.OPEN
+    assert len(desk.mail.to(ADDRESS)) == sent_before
