@@ -138,6 +138,19 @@ class Desk:
             pipeline.INBOUND_JSON,
         )
 
+    def taken_in(self, message: InboundMessage) -> int:
+        """``message`` stored and processed at once; its ticket's id."""
+        record_id = self.store(message)
+        pipeline.process_record(self.runtime, record_id)
+        ticket_id = self.records([record_id])[0].ticket_id
+        assert ticket_id is not None
+        return ticket_id
+
+    def decoded(self, record_id: int) -> InboundMessage:
+        """A stored record's message, as the pipeline reads it."""
+        with self.runtime.db.session() as session:
+            return pipeline.decode(self.runtime, session.get_one(IntakeRecord, record_id))
+
     def store_mail(self, raw: bytes) -> int:
         """A raw mail, kept as the poller keeps it."""
         return self._kept("email", raw, mail_intake.raw_id(raw), pipeline.RFC822)
@@ -241,8 +254,7 @@ def test_one_mail_stored_twice_at_once_is_one_ticket(desk: Desk) -> None:
         for to in ("neuvonta@desk.test", "tuki@desk.test")
     ]
     ids = [desk.store_mail(raw) for raw in copies]
-    with desk.runtime.db.session() as session:
-        first = pipeline.decode(desk.runtime, session.get_one(IntakeRecord, ids[0]))
+    first = desk.decoded(ids[0])
     desk.race(first, *ids)
 
     records = desk.records(ids)
@@ -294,9 +306,7 @@ def test_an_intake_ended_to_break_a_deadlock_is_taken_through_again(desk: Desk) 
     number's new text joins, and then wants their contact, which the intake
     holds: PostgreSQL breaks the deadlock by ending one of them.  The
     text still joins its ticket."""
-    earlier = desk.store(text_message(10, "Hei, kysyisin hausta."))
-    pipeline.process_record(desk.runtime, earlier)
-    ticket_id = desk.records([earlier])[0].ticket_id
+    ticket_id = desk.taken_in(text_message(10, "Hei, kysyisin hausta."))
     with desk.runtime.db.session() as session:
         contact_id = session.get_one(Ticket, ticket_id).contact_id
 
@@ -364,9 +374,7 @@ def test_retention_keeps_a_contact_whose_new_enquiry_is_being_taken_in(desk: Des
     """The retention run anonymises a person's only old ticket while a new
     enquiry of theirs is being taken in: the person has a ticket again, so
     their name and address stay and the answer can reach them."""
-    earlier = desk.store(enquiry(30, "Vanha kysymys viime vuodelta."))
-    pipeline.process_record(desk.runtime, earlier)
-    old_ticket = desk.records([earlier])[0].ticket_id
+    old_ticket = desk.taken_in(enquiry(30, "Vanha kysymys viime vuodelta."))
     with desk.runtime.db.transaction() as session:
         ticket = session.get_one(Ticket, old_ticket)
         ticket.status, ticket.closed_at = TicketStatus.CLOSED, desk.runtime.now()
@@ -470,8 +478,7 @@ def test_a_merge_waits_for_a_reply_being_taken_in_and_moves_it_too(desk: Desk) -
         number = session.get_one(Ticket, duplicate).number
     raw = reply_mail(number, 2)
     reply = desk.store_mail(raw)
-    with desk.runtime.db.session() as session:
-        message = pipeline.decode(desk.runtime, session.get_one(IntakeRecord, reply))
+    message = desk.decoded(reply)
 
     def merge_it() -> None:
         with desk.runtime.db.session() as session:
@@ -487,22 +494,28 @@ def test_a_merge_waits_for_a_reply_being_taken_in_and_moves_it_too(desk: Desk) -
         assert (ticket.status, ticket.merged_into_id) == (TicketStatus.CLOSED, kept)
 
 
+def replied_after_weeks(
+    desk: Desk, n: int, status: TicketStatus, since: str
+) -> tuple[int, int, InboundMessage]:
+    """The applicant's ticket left in ``status`` 60 days ago (``since`` is
+    the time that says so), and their reply to it, stored and not yet
+    taken in: (ticket id, the reply's record id, the reply)."""
+    ticket_id = desk.taken_in(enquiry(n, "Milloin haku alkaa?"))
+    with desk.runtime.db.transaction() as session:
+        ticket = session.get_one(Ticket, ticket_id)
+        ticket.status = status
+        setattr(ticket, since, desk.runtime.now() - timedelta(days=60))
+        number = ticket.number
+    reply = desk.store_mail(reply_mail(number, n))
+    return ticket_id, reply, desk.decoded(reply)
+
+
 def test_a_resolved_ticket_is_not_closed_over_a_reply_being_taken_in(desk: Desk) -> None:
     """The nightly run closes resolved tickets while the applicant's reply
     to one is being taken in: the reply reopens it, and the run leaves it
     open for the desk (next time it will not be due) instead of closing it
     over the reply."""
-    earlier = desk.store(enquiry(60, "Milloin haku alkaa?"))
-    pipeline.process_record(desk.runtime, earlier)
-    ticket_id = desk.records([earlier])[0].ticket_id
-    long_ago = desk.runtime.now() - timedelta(days=60)
-    with desk.runtime.db.transaction() as session:
-        ticket = session.get_one(Ticket, ticket_id)
-        ticket.status, ticket.resolved_at = TicketStatus.RESOLVED, long_ago
-        number = ticket.number
-    reply = desk.store_mail(reply_mail(number, 3))
-    with desk.runtime.db.session() as session:
-        message = pipeline.decode(desk.runtime, session.get_one(IntakeRecord, reply))
+    ticket_id, reply, message = replied_after_weeks(desk, 60, TicketStatus.RESOLVED, "resolved_at")
 
     desk.meanwhile(message, reply, lambda: followups.close_resolved(desk.runtime))
 
@@ -515,9 +528,7 @@ def test_an_institution_answering_as_its_time_runs_out_keeps_the_ticket(desk: De
     """The expert's answer is being saved when the deadline check runs:
     the check leaves the ticket to the answer instead of moving it back
     to the regional desk over it (and unassigning the expert)."""
-    earlier = desk.store(enquiry(70, "Hei, asun Oulussa. Milloin haku alkaa?"))
-    pipeline.process_record(desk.runtime, earlier)
-    ticket_id = desk.records([earlier])[0].ticket_id
+    ticket_id = desk.taken_in(enquiry(70, "Hei, asun Oulussa. Milloin haku alkaa?"))
     with desk.runtime.db.transaction() as session:
         ticket = session.get_one(Ticket, ticket_id)
         tickets.forward(session, desk.runtime, ticket, "osao-applicants", "", None)
@@ -540,17 +551,7 @@ def test_no_reminder_goes_to_someone_whose_reply_is_being_taken_in(desk: Desk) -
     """The hourly reminders run while the applicant's long-awaited reply to
     a waiting ticket is being taken in: they get no "we are waiting for
     your reply" notice for a ticket they have just answered."""
-    earlier = desk.store(enquiry(80, "Milloin haku alkaa?"))
-    pipeline.process_record(desk.runtime, earlier)
-    ticket_id = desk.records([earlier])[0].ticket_id
-    long_ago = desk.runtime.now() - timedelta(days=30)
-    with desk.runtime.db.transaction() as session:
-        ticket = session.get_one(Ticket, ticket_id)
-        ticket.status, ticket.updated_at = TicketStatus.PENDING, long_ago
-        number = ticket.number
-    reply = desk.store_mail(reply_mail(number, 4))
-    with desk.runtime.db.session() as session:
-        message = pipeline.decode(desk.runtime, session.get_one(IntakeRecord, reply))
+    ticket_id, reply, message = replied_after_weeks(desk, 80, TicketStatus.PENDING, "updated_at")
     sent_before = len(desk.mail.to(ADDRESS))
 
     desk.meanwhile(message, reply, lambda: followups.remind_pending(desk.runtime))
