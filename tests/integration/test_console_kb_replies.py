@@ -15,7 +15,7 @@ from servicedesk import knowledge
 from servicedesk.knowledge import Draft
 from servicedesk.models import Article, ArticleUse
 from tests.integration import console_kit
-from tests.integration.console_kit import fast_sign_in, make_user, token
+from tests.integration.console_kit import fast_sign_in, make_user, send_answer, token
 from tests.integration.issue7_kit import make_contact, make_ticket
 
 app = console_kit.app  # the fixture, with compiled templates shared between tests
@@ -124,15 +124,11 @@ def test_insert_link_without_javascript(signed_in, ticket, articles) -> None:
 def test_a_sent_reply_counts_the_articles_it_used(signed_in, session, ticket, articles) -> None:
     public, internal = articles["public"], articles["internal"]
     text = knowledge.reply_text(public, "fi", "http://desk.test")
-    response = signed_in.post(
-        f"/console/tickets/{ticket.number}/reply",
-        data={
-            "csrf_token": token(signed_in),
-            "reply-body": f"Hei,\n\n{text}",
-            "reply-channel": "email",
-            "reply-kb_article": [str(public.id), str(internal.id)],  # the second was removed
-            "reply-send": "1",
-        },
+    response = send_answer(
+        signed_in,
+        ticket.number,
+        f"Hei,\n\n{text}",
+        **{"reply-kb_article": [str(public.id), str(internal.id)]},  # the second was removed
     )
     assert response.status_code == 302
     session.expire_all()

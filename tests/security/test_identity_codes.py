@@ -19,7 +19,7 @@ from sqlalchemy import func, select, text
 
 from servicedesk import mail_intake
 from servicedesk.models import IntakeRecord
-from tests.integration.console_kit import fast_sign_in, token
+from tests.integration.console_kit import fast_sign_in, send_answer, token
 from tests.integration.portal_client import make_portal
 from tests.integration.twilio_requests import Twilio
 from tests.ports import free_port
@@ -147,15 +147,8 @@ def test_an_agents_answer_and_forward_note_go_out_with_codes_masked(
     stays as written, for the staff only."""
     fast_sign_in(client, world.agent)
     number = world.osao_ticket.number
-    answer = client.post(
-        f"/console/tickets/{number}/reply",
-        data={
-            "csrf_token": token(client),
-            "reply-body": f"Hakemuksesi tunnuksella {CODES[0]} on perillä.",
-            "reply-channel": "email",
-            "reply-send": "1",
-        },
-        follow_redirects=True,
+    answer = send_answer(
+        client, number, f"Hakemuksesi tunnuksella {CODES[0]} on perillä.", follow_redirects=True
     )
     assert answer.status_code == 200
     page = answer.get_data(as_text=True)
