@@ -22,6 +22,7 @@ from servicedesk import audit, deadlines, notify, outbox, sms_consent
 from servicedesk.errors import DeliveryRefusedError
 from servicedesk.intake.envelope import Envelope
 from servicedesk.intake.filters import normalise_phone
+from servicedesk.intake.lookups import bare_ids
 from servicedesk.lifecycle import TicketStatus, status_after_agent_reply, status_after_contact_reply
 from servicedesk.models import (
     Attachment,
@@ -623,7 +624,7 @@ def _relay_answer(
 def _contact_wrote_since(session: Session, ticket: Ticket, references: Sequence[str]) -> bool:
     """Whether the contact wrote on ``ticket`` after the newest of our mails
     that ``references`` names (the notification an expert replied to)."""
-    ids = [r.strip("<> ") for r in references if r.strip("<> ")]
+    ids = bare_ids(references)
     answered = session.execute(
         select(func.max(Message.id)).where(
             Message.ticket_id == ticket.id,

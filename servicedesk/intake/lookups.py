@@ -27,6 +27,11 @@ from servicedesk.settings import Settings
 MERGE_HOPS = 10
 
 
+def bare_ids(message_ids: Sequence[str]) -> list[str]:
+    """Message-IDs as stored (``email_message_id``): without <>, none empty."""
+    return [m.strip("<> ") for m in message_ids if m.strip("<> ")]
+
+
 def _ticket_ref(ticket: Ticket | None) -> TicketRef | None:
     if ticket is None:
         return None
@@ -137,7 +142,7 @@ class SqlLookups:
         return self._joined(select(Ticket).where(Ticket.number == number))
 
     def ticket_by_email_message_id(self, message_ids: Sequence[str]) -> TicketRef | None:
-        ids = [m.strip("<> ") for m in message_ids if m.strip("<> ")]
+        ids = bare_ids(message_ids)
         if not ids:
             return None
         return self._joined(
@@ -149,7 +154,7 @@ class SqlLookups:
         )
 
     def was_sent_to(self, ticket_id: int, address: str, message_ids: Sequence[str]) -> bool:
-        ids = [m.strip("<> ") for m in message_ids if m.strip("<> ")]
+        ids = bare_ids(message_ids)
         if not ids or not address:
             return False
         found = self.session.execute(
