@@ -258,7 +258,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not IN_CI:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if reporter is None:
+        return
+    skipped = reporter.stats.get("skipped", [])
     if skipped:
         reporter.write_line(f"CI: {len(skipped)} test(s) were skipped; failing the run", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
