@@ -53,6 +53,12 @@ def close_session(_exc: BaseException | None) -> None:
         session.close()
 
 
+def database_failed() -> bool:
+    """Whether this request's database work failed: the error page it gets
+    is drawn without reading the database again."""
+    return bool(g.get("database_failed"))
+
+
 def wants_json() -> bool:
     return request.path.startswith(("/api/", "/webhooks/"))
 
@@ -120,6 +126,11 @@ def install_error_handlers(app: Flask) -> None:
             request.path,
             first_line(str(exc), 200),
         )
+        # The request's transaction is aborted (or its connection gone):
+        # nothing more is read through it, and the page below does not read
+        # the database at all (see ``database_failed``).
+        close_session(None)
+        g.database_failed = True
         if wants_json():
             response, _status = error_response(
                 503, "unavailable", "The service is unavailable for a moment; please retry."

@@ -22,7 +22,7 @@ from servicedesk.console.listing import visible_desks, visible_queues
 from servicedesk.desk_policies import DESKS
 from servicedesk.extensions import login_manager
 from servicedesk.models import Queue, User
-from servicedesk.web import db
+from servicedesk.web import database_failed, db
 from servicedesk.whole_numbers import row_id, whole_number
 
 HOME = "/console/"
@@ -122,6 +122,6 @@ def console_context() -> dict[str, Any]:
     return {
         "console_user": user,
         "is_admin": access.can_administer(user),
-        "nav_desks": _nav_desks() if user else [],
+        "nav_desks": _nav_desks() if user and not database_failed() else [],
         "ui_lang": str(get_locale() or "fi")[:2],
     }

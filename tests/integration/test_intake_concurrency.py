@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.test import TestResponse
 
 from channels.message import Channel, Hints, InboundMessage
 from servicedesk import (
@@ -35,6 +37,7 @@ from servicedesk import (
     tickets,
 )
 from servicedesk import runtime as runtime_module
+from servicedesk.app import create_app
 from servicedesk.db import Database
 from servicedesk.intake import pipeline
 from servicedesk.lifecycle import TicketStatus
@@ -54,6 +57,7 @@ from servicedesk.settings import Settings
 from servicedesk.storage import LocalStorage
 from tests.conftest import prepare_database
 from tests.fakes import RecordingMailSender
+from tests.integration.console_kit import fast_sign_in, make_user, send_answer, token
 
 T = TypeVar("T")
 
@@ -91,20 +95,22 @@ def enquiry(number: int, text: str) -> InboundMessage:
     )
 
 
-def wait_until_blocked(engine: Engine, other: threading.Thread, timeout: float = 20.0) -> None:
-    """Until some connection of this database waits for a lock, or the
-    ``other`` thread has finished without waiting for one."""
+def wait_until_blocked(
+    engine: Engine, other: threading.Thread, timeout: float = 20.0, waiting: int = 1
+) -> None:
+    """Until ``waiting`` connections of this database wait for a lock, or
+    the ``other`` thread has finished without waiting for one."""
     deadline = time.monotonic() + timeout
     with engine.connect() as connection:
         while time.monotonic() < deadline and other.is_alive():
-            waiting = connection.execute(
+            waiters = connection.execute(
                 text(
                     "SELECT count(*) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND wait_event_type = 'Lock'"
                 )
             ).scalar_one()
             connection.rollback()
-            if waiting:
+            if waiters >= waiting:
                 return
             time.sleep(0.05)
 
@@ -492,6 +498,68 @@ def test_a_merge_waits_for_a_reply_being_taken_in_and_moves_it_too(desk: Desk) -
     with desk.runtime.db.session() as session:
         ticket = session.get_one(Ticket, duplicate)
         assert (ticket.status, ticket.merged_into_id) == (TicketStatus.CLOSED, kept)
+
+
+def agents_at_the_console(desk: Desk, n: int) -> list[FlaskClient]:
+    """``n`` agents signed in to the console, each in a browser of their own."""
+    app = create_app(desk.runtime.settings, desk.runtime)
+    app.config.update(TESTING=True)
+    with desk.runtime.db.transaction() as session:
+        users = [make_user(session, "agent", name=f"Agentti {i}") for i in range(n)]
+    clients = [app.test_client() for _ in users]
+    for client, user in zip(clients, users, strict=True):
+        fast_sign_in(client, user)
+        token(client)
+    return clients
+
+
+def number_of(desk: Desk, ticket_id: int) -> str:
+    with desk.runtime.db.session() as session:
+        return session.get_one(Ticket, ticket_id).number
+
+
+def test_an_agent_whose_database_connection_is_lost_gets_the_retry_page(desk: Desk) -> None:
+    """PostgreSQL ends the connection of an agent's answer being saved (as
+    a restart or an administrator would): the agent gets the "try again in
+    a moment" page (503), not a server error, the answer is not half
+    stored, and the same post works at once afterwards."""
+    ticket_id = desk.taken_in(enquiry(70, "Milloin haku alkaa?"))
+    number = number_of(desk, ticket_id)
+    (client,) = agents_at_the_console(desk, 1)
+    responses: list[TestResponse] = []
+
+    def answer() -> None:
+        responses.append(send_answer(client, number, "Haku alkaa maaliskuussa."))
+
+    holding = desk.runtime.db.sessions()
+    holding.get_one(Ticket, ticket_id, with_for_update=True)
+    agent = in_thread_as(desk.runtime, answer)
+    agent.start()
+    try:
+        wait_until_blocked(desk.engine, agent)
+        with desk.engine.connect() as connection:
+            ended = connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).all()
+        assert ended == [(True,)]
+    finally:
+        holding.rollback()
+        holding.close()
+    agent.join(timeout=60)
+    assert not agent.is_alive()
+
+    (lost,) = responses
+    assert lost.status_code == 503
+    assert lost.headers["Retry-After"] == "30"
+    assert "Try again in a moment" in lost.get_data(as_text=True)
+    with desk.runtime.db.session() as session:
+        assert session.get_one(Ticket, ticket_id).status == TicketStatus.NEW
+    assert send_answer(client, number, "Haku alkaa maaliskuussa.").status_code == 302
+    with desk.runtime.db.session() as session:
+        assert session.get_one(Ticket, ticket_id).status == TicketStatus.PENDING
 
 
 def replied_after_weeks(
