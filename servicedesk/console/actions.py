@@ -35,16 +35,19 @@ from servicedesk.whole_numbers import row_id, whole_number
 Action = Callable[[Session, Ticket, User], str]
 
 
-def perform(number: str, name: str, action: Action, anchor: str = "") -> Any:
+def perform(number: str, name: str, action: Action, anchor: str = "", lock: bool = True) -> Any:
     """Run one action on a ticket the user may see, with everything that
-    follows: commit, dispatch, flash, redirect — or the page with the error."""
+    follows: commit, dispatch, flash, redirect — or the page with the error.
+
+    The ticket is locked until the commit, as the intake locks the ticket a
+    message joins: a message being taken in meanwhile is either on the
+    ticket when the action reads it (see ``_check_nothing_unread``) or
+    joins it afterwards, as it is then.  An action locking two tickets
+    itself (a merge, in id order) passes ``lock=False``."""
     session, user = db(), me()
     ticket = ticket_ops.get_visible(session, number, user)
-    # Locked until the commit, as the intake locks the ticket a message
-    # joins: a message being taken in meanwhile is either on the ticket
-    # when the action reads it (see ``_check_nothing_unread``) or joins it
-    # afterwards, as it is then.
-    session.refresh(ticket, with_for_update=True)
+    if lock:
+        session.refresh(ticket, with_for_update=True)
     try:
         done = action(session, ticket, user)
         queued = outbox.pending_for(session, [ticket.id])
@@ -270,7 +273,9 @@ def merge(number: str) -> Any:
         ticket_ops.merge(session, duplicate, ticket, user, runtime().now())
         return _("Ticket %(other)s was merged into this one and closed.", other=duplicate.number)
 
-    return perform(number, "merge", act, "#thread")
+    # Not this ticket first: two agents merging two tickets into each other
+    # would each hold one and wait for the other's.
+    return perform(number, "merge", act, "#thread", lock=False)
 
 
 @console.post("/console/tickets/<number>/link")

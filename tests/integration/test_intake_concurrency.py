@@ -562,6 +562,50 @@ def test_an_agent_whose_database_connection_is_lost_gets_the_retry_page(desk: De
         assert session.get_one(Ticket, ticket_id).status == TicketStatus.PENDING
 
 
+def test_two_agents_merging_two_tickets_into_each_other_at_once(desk: Desk) -> None:
+    """Two agents, each on one of the applicant's two tickets, merge the
+    other one into theirs at the same moment (both posts wait for a third
+    transaction holding the tickets, then run together).  One merge is
+    done and the other agent is told why theirs was not (409), instead of
+    a deadlock PostgreSQL ends with the "unavailable, retry" page."""
+    first, second = two_tickets(desk, 60)
+    clients = agents_at_the_console(desk, 2)
+    numbers = [number_of(desk, i) for i in (first, second)]
+    statuses: list[int] = []
+
+    def merging(client: FlaskClient, into: str, other: str) -> Callable[[], None]:
+        def post() -> None:
+            response = client.post(
+                f"/console/tickets/{into}/merge",
+                data={"csrf_token": token(client), "merge-number": other},
+            )
+            statuses.append(response.status_code)
+
+        return post
+
+    agents = [
+        in_thread_as(desk.runtime, merging(clients[0], numbers[0], numbers[1])),
+        in_thread_as(desk.runtime, merging(clients[1], numbers[1], numbers[0])),
+    ]
+    holding = desk.runtime.db.sessions()
+    holding.execute(select(Ticket).where(Ticket.id.in_([first, second])).with_for_update()).all()
+    for agent in agents:
+        agent.start()
+    try:
+        wait_until_blocked(desk.engine, agents[1], waiting=2)
+    finally:
+        holding.commit()
+        holding.close()
+    for agent in agents:
+        agent.join(timeout=60)
+        assert not agent.is_alive()
+
+    assert sorted(statuses) == [302, 409], statuses
+    with desk.runtime.db.session() as session:
+        merged = [session.get_one(Ticket, i).merged_into_id is not None for i in (first, second)]
+    assert sorted(merged) == [False, True]
+
+
 def replied_after_weeks(
     desk: Desk, n: int, status: TicketStatus, since: str
 ) -> tuple[int, int, InboundMessage]:
