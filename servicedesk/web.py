@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
@@ -51,6 +51,36 @@ def close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+#: What the database raises when it is down, restarting, overloaded or
+#: ends a transaction (a deadlock): the request can be made again.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
+
+
+def database_unavailable(exc: Exception) -> None:
+    """Note that the request's database work failed (see
+    ``DATABASE_UNAVAILABLE``) before its error page is drawn.  Nothing of
+    the request was stored, and the same request will work in a moment:
+    its page is a 503 with Retry-After (``retry_later``), which tells
+    Twilio and integrations to retry and a person to try again."""
+    current_app.logger.warning(
+        "database unavailable on %s %s: %s",
+        request.method,
+        request.path,
+        first_line(str(exc), 200),
+    )
+    # The request's transaction is aborted (or its connection gone):
+    # nothing more is read through it, and the page does not read the
+    # database at all (see ``database_failed``).
+    close_session(None)
+    g.database_failed = True
+
+
+def retry_later(response: Response) -> Response:
+    response.status_code = 503
+    response.headers["Retry-After"] = "30"
+    return response
 
 
 def database_failed() -> bool:
@@ -112,34 +142,18 @@ def install_error_handlers(app: Flask) -> None:
         code = (exc.name or "error").lower().replace(" ", "_")
         return error_response(exc.code or 500, code, exc.description or exc.name)
 
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    @app.errorhandler(PoolTimeoutError)
     def _database_unavailable(exc: Exception) -> Any:
-        # The database is down, restarting or overloaded: nothing was
-        # stored, and the same request will work in a moment.  503 with
-        # Retry-After tells Twilio and integrations to retry; a person gets
-        # the "try again in a moment" page.
-        app.logger.warning(
-            "database unavailable on %s %s: %s",
-            request.method,
-            request.path,
-            first_line(str(exc), 200),
-        )
-        # The request's transaction is aborted (or its connection gone):
-        # nothing more is read through it, and the page below does not read
-        # the database at all (see ``database_failed``).
-        close_session(None)
-        g.database_failed = True
+        database_unavailable(exc)
         if wants_json():
             response, _status = error_response(
                 503, "unavailable", "The service is unavailable for a moment; please retry."
             )
         else:
             response = current_app.make_response(render_template("error.html", status=500))
-        response.status_code = 503
-        response.headers["Retry-After"] = "30"
-        return response
+        return retry_later(response)
+
+    for kind in DATABASE_UNAVAILABLE:
+        app.register_error_handler(kind, _database_unavailable)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import make_response, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -18,7 +18,7 @@ from servicedesk.errors import (
     TransitionError,
     ValidationError,
 )
-from servicedesk.web import STATUS_FOR
+from servicedesk.web import DATABASE_UNAVAILABLE, STATUS_FOR, database_unavailable, retry_later
 
 
 def status_of(exc: ServiceDeskError) -> int:
@@ -82,3 +82,18 @@ def _http(exc: HTTPException) -> Any:
     if status == 405:
         return error_page(405, _("That address does not take this kind of request."))
     return error_page(status, exc.description or exc.name)
+
+
+def _database_unavailable(exc: Exception) -> Any:
+    """The console's page for a database that did not answer (down,
+    restarting, or a transaction it ended): the console's layout, without
+    the user's menus, since reading them would fail too."""
+    database_unavailable(exc)
+    page, _status = error_page(
+        503, _("The service is unavailable for a moment. Try again in a moment.")
+    )
+    return retry_later(make_response(page))
+
+
+for _kind in DATABASE_UNAVAILABLE:
+    console.register_error_handler(_kind, _database_unavailable)

@@ -45,6 +45,11 @@ class ConsoleUser(UserMixin):
 
 @login_manager.user_loader
 def load_user(raw: str) -> ConsoleUser | None:
+    if database_failed():
+        # Reading the user is what failed (or the page failed before it):
+        # the "try again" page is drawn for nobody in particular, and the
+        # session stays signed in for when the database answers again.
+        return None
     raw_id, _, raw_version = raw.partition(":")
     user_id, version = row_id(raw_id), whole_number(raw_version)
     if user_id is None or version is None:
@@ -118,10 +123,12 @@ def no_store(response: Any) -> Any:
 
 @console.context_processor
 def console_context() -> dict[str, Any]:
-    user = current_user.user if current_user and current_user.is_authenticated else None
+    # A page saying "try again" after a database failure has no user's menus.
+    signed_in = not database_failed() and current_user and current_user.is_authenticated
+    user = current_user.user if signed_in else None
     return {
         "console_user": user,
         "is_admin": access.can_administer(user),
-        "nav_desks": _nav_desks() if user and not database_failed() else [],
+        "nav_desks": _nav_desks() if user else [],
         "ui_lang": str(get_locale() or "fi")[:2],
     }

@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 
 from servicedesk.queueing import MAINTENANCE, RqJobQueue
 from tests.dovecot import DovecotServer
-from tests.reliability.conftest import Desk, make_desk
+from tests.reliability.conftest import AGENT_PASSWORD, Desk, make_desk
 from tests.reliability.enquirers import DESK_SMS_NUMBER, Enquirers, reference
 from tests.reliability.http_client import HttpClient, hidden_fields, source_address
 from tests.reliability.services import private_postgres, private_redis
@@ -160,7 +160,9 @@ def test_postgres_restart_during_intake_answers_retry_and_recovers_without_resta
     mailbox: DovecotServer,
 ) -> None:
     with private_postgres() as postgres, postgres_schema(postgres.url) as database_url:
-        desk = make_desk(tmp_path, database_url, redis_url, smtp, twilio, mailbox, web_workers=1)
+        desk = make_desk(
+            tmp_path, database_url, redis_url, smtp, twilio, mailbox, web_workers=1, agents=1
+        )
         stack = desk.stack
         try:
             stack.start_web()
@@ -171,6 +173,13 @@ def test_postgres_restart_during_intake_answers_retry_and_recovers_without_resta
             pids_before = [p.pids() for p in processes]
             browser = HttpClient(stack.url, source=source_address(4242))
             form = hidden_fields(browser.get("/contact?lang=en").text)
+            agent = HttpClient(stack.url)
+            sign_in = {
+                **hidden_fields(agent.get("/login").text),
+                "email": "agent0@bench.test",
+                "password": AGENT_PASSWORD,
+            }
+            assert agent.post_form("/login", sign_in).status == 302
 
             postgres.stop()
             try:
@@ -197,6 +206,11 @@ def test_postgres_restart_during_intake_answers_retry_and_recovers_without_resta
                 )
                 assert page.status == 503
                 assert "Try again" in page.text, "the person is told to send it again"
+                desk_list = agent.get("/console/desks/applicants/", {"Accept-Language": "en"})
+                assert desk_list.status == 503, desk_list.text[:300]
+                assert desk_list.headers.get("Retry-After")
+                assert "Try again in a moment" in desk_list.text, "the agent is told to retry"
+                assert "Service desk console" in desk_list.text, "in the console's layout"
                 # Meanwhile enquiries keep coming and their senders keep trying.
                 sending = threading.Thread(
                     target=send_all, args=(enquirers, range(4, 16), channels), daemon=True
@@ -216,6 +230,8 @@ def test_postgres_restart_during_intake_answers_retry_and_recovers_without_resta
                 {"Authorization": f"Bearer {desk.api_token}"},
             )
             assert api.status == 201
+            assert agent.get("/console/desks/applicants/").status == 200
+            agent.close()
             client.close()
             browser.close()
             wait_quiet(database_url, timeout=60)
