@@ -43,6 +43,21 @@ def get_visible(session: Session, number: str, user: User | None) -> Ticket:
     return ticket
 
 
+def wrote_since(session: Session, ticket: Ticket, seen: int) -> bool:
+    """Whether the ticket has a message from the contact newer than message
+    ``seen`` (the newest one the person answering has read).  An answer,
+    or a status that takes the ticket off the worklist, given without
+    reading it would leave that message unanswered; the caller locks the
+    ticket first, so a message being taken in is either found here or
+    joins the ticket after the answer."""
+    newer = session.execute(
+        select(Message.id)
+        .where(Message.ticket_id == ticket.id, Message.direction == "inbound", Message.id > seen)
+        .limit(1)
+    ).first()
+    return newer is not None
+
+
 def _actor(user: User | None) -> Actor:
     return Actor.of(user) if user is not None else Actor("api")
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from servicedesk.api import api, ok
 from servicedesk.web import runtime
+from servicedesk.whole_numbers import MAX_ROW_ID
 
 TOPIC_IDS = [
     "funding",
@@ -221,6 +222,17 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "body": {"type": "string", "minLength": 1, "maxLength": 100000},
             "channel": {"type": "string", "enum": ["email", "sms"]},
+            "seen": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": MAX_ROW_ID,
+                "description": (
+                    "The id of the newest inbound message (from the contact) the answer "
+                    "was written after reading. When the contact has written since, the "
+                    "answer is not sent (409, field seen): read the ticket again. "
+                    "Without it the answer is sent as it is."
+                ),
+            },
         },
     },
     "Call": {
@@ -335,7 +347,10 @@ def document(base_url: str) -> dict[str, Any]:
                     },
                     "responses": {
                         "201": {"description": "Queued for delivery"},
-                        "409": _error("The ticket is closed or the contact cannot be reached"),
+                        "409": _error(
+                            "The ticket is closed, the contact cannot be reached, or the "
+                            "contact wrote again after the message given as seen"
+                        ),
                         **ERRORS,
                     },
                 }

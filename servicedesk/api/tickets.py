@@ -11,11 +11,11 @@ from servicedesk import access, outbox
 from servicedesk import tickets as ticket_ops
 from servicedesk.api import api, json_body, ok
 from servicedesk.api.serialize import message_json, ticket_detail, ticket_summary
-from servicedesk.errors import ValidationError
+from servicedesk.errors import ConflictError, ValidationError
 from servicedesk.lifecycle import TicketStatus
 from servicedesk.models import Ticket, User
 from servicedesk.web import db, runtime
-from servicedesk.whole_numbers import whole_number
+from servicedesk.whole_numbers import MAX_ROW_ID, whole_number
 
 PAGE_SIZE = 50
 MAX_PAGE = 100_000
@@ -85,9 +85,21 @@ def reply(number: str) -> Any:
     channel = data.get("channel")
     if channel is not None and (not isinstance(channel, str) or channel not in {"email", "sms"}):
         raise ValidationError("channel must be email or sms", field="channel")
-    unknown = sorted(set(data) - {"body", "channel"})
+    seen = data.get("seen")
+    if seen is not None and (
+        not isinstance(seen, int) or isinstance(seen, bool) or not 0 <= seen <= MAX_ROW_ID
+    ):
+        raise ValidationError("seen must be a message id", field="seen")
+    unknown = sorted(set(data) - {"body", "channel", "seen"})
     if unknown:
         raise ValidationError(f"unknown field: {unknown[0]}", field=unknown[0])
+    # Locked until the commit, as the console and the intake lock it.
+    session.refresh(ticket, with_for_update=True)
+    if seen is not None and ticket_ops.wrote_since(session, ticket, seen):
+        raise ConflictError(
+            f"the contact wrote again after message {seen}: read the ticket and answer again",
+            field="seen",
+        )
     rt = runtime()
     message = ticket_ops.reply(session, rt, ticket, body, token_user(), channel=channel)
     outbox_ids = outbox.pending_for(session, [ticket.id])

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicedesk import access, notify, outbox
@@ -76,14 +75,7 @@ def _check_nothing_unread(session: Session, ticket: Ticket, refusal: str) -> Non
     contact the page showed (``seen``).  A post without it (a page of an
     older version) is not checked."""
     seen = whole_number(request.form.get("seen"))
-    if seen is None:
-        return
-    newer = session.execute(
-        select(Message.id)
-        .where(Message.ticket_id == ticket.id, Message.direction == "inbound", Message.id > seen)
-        .limit(1)
-    ).first()
-    if newer is not None:
+    if seen is not None and ticket_ops.wrote_since(session, ticket, seen):
         raise ConflictError(refusal)
 
 

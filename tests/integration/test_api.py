@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
-from servicedesk import jobs, tokens
+from servicedesk import jobs, mail_intake, tokens
 from servicedesk.models import IntakeRecord, Ticket
 
 
@@ -284,6 +284,58 @@ def test_show_list_and_reply(api, session, mail) -> None:
     after = api.get(f"/tickets/{number}").get_json()
     assert after["ticket"]["status"] == "pending"
     assert session.query(Ticket).filter_by(number=number).one().first_response_at is not None
+
+
+def test_an_answer_written_before_the_contact_wrote_again_is_refused(
+    api, rt, session, mail
+) -> None:  # type: ignore[no-untyped-def]
+    """An integration answers with the newest message from the contact it
+    read (``seen``); the contact wrote again meanwhile: the answer is not
+    sent and the ticket stays on the worklist (409, field seen).  Answered
+    after reading the new message, it goes; without ``seen`` it goes as
+    before."""
+    created = api.post(
+        "/enquiries",
+        json={"email": "liam@example.org", "language": "en", "body": "When does applying start?"},
+    )
+    number = created.get_json()["ticket"]["number"]
+    (first,) = [
+        m["id"]
+        for m in api.get(f"/tickets/{number}").get_json()["messages"]
+        if m["direction"] == "inbound"
+    ]
+    raw = (
+        f"From: Liam <liam@example.org>\r\nTo: neuvonta@desk.test\r\n"
+        f"Subject: Re: [#{number}] Applying\r\nMessage-ID: <again.api@example.org>\r\n"
+        f"Date: Mon, 30 Nov 2026 09:00:00 +0200\r\n\r\nAnd is a certificate needed?\r\n"
+    ).encode()
+    assert mail_intake.ingest(rt, raw, name="again.eml").ticket_number == number
+
+    answer = {"body": "Applying starts in March.", "seen": first}
+    refused = api.post(f"/tickets/{number}/replies", json=answer)
+    assert refused.status_code == 409
+    error = refused.get_json()["error"]
+    assert (error["code"], error["field"]) == ("conflict", "seen")
+    assert not any("March" in m.text for m in mail.to("liam@example.org"))
+    detail = api.get(f"/tickets/{number}").get_json()
+    assert detail["ticket"]["status"] != "pending"
+
+    newest = max(m["id"] for m in detail["messages"] if m["direction"] == "inbound")
+    assert (
+        api.post(f"/tickets/{number}/replies", json={**answer, "seen": newest}).status_code == 201
+    )
+    assert any("March" in m.text for m in mail.to("liam@example.org"))
+    unchecked = api.post(f"/tickets/{number}/replies", json={"body": "One more thing."})
+    assert unchecked.status_code == 201
+
+
+@pytest.mark.parametrize("seen", ["12", -1, 2**31, True, 1.5, [1]])
+def test_seen_must_be_a_message_id(api, seen) -> None:  # type: ignore[no-untyped-def]
+    created = api.post("/enquiries", json={"email": "liam@example.org", "body": "Hello?"})
+    number = created.get_json()["ticket"]["number"]
+    response = api.post(f"/tickets/{number}/replies", json={"body": "Hi.", "seen": seen})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["field"] == "seen"
 
 
 def test_unknown_ticket_is_404_json(api) -> None:
