@@ -50,6 +50,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import True_
 
 from servicedesk.models import Message, Ticket
 
@@ -240,25 +241,23 @@ class PostgresIndex:
         all the matches at once (a materialised CTE over the GIN index)
         rather than by walking the messages newest first."""
         matching = message_matches(terms)
+        # Every message has its ticket: the tickets are joined only to
+        # apply conditions on them (for an agent, who sees every ticket,
+        # there are none; the join took a sixth of a search's time).
+        conditions = [w for w in where if not isinstance(w, True_)]
         if few:
             found = select(Message.id, Message.ticket_id).where(matching)
             if before is not None:
                 found = found.where(Message.id < before)
             matches = found.cte("matches").prefix_with("MATERIALIZED")
-            return (
-                select(matches.c.id)
-                .join(Ticket, Ticket.id == matches.c.ticket_id)
-                .where(*where)
-                .order_by(matches.c.id.desc())
-                .limit(limit)
-            )
-        query = (
-            select(Message.id)
-            .join(Ticket, Ticket.id == Message.ticket_id)
-            .where(matching, *where)
-            .order_by(Message.id.desc())
-            .limit(limit)
-        )
+            newest = select(matches.c.id)
+            if conditions:
+                newest = newest.join(Ticket, Ticket.id == matches.c.ticket_id).where(*conditions)
+            return newest.order_by(matches.c.id.desc()).limit(limit)
+        query = select(Message.id).where(matching)
+        if conditions:
+            query = query.join(Ticket, Ticket.id == Message.ticket_id).where(*conditions)
+        query = query.order_by(Message.id.desc()).limit(limit)
         return query if before is None else query.where(Message.id < before)
 
     def newest_tickets(
