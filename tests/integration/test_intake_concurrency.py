@@ -7,7 +7,10 @@ twice is one ticket, and two texts sent in a row make one ticket.  An
 erasure or a retention run meeting a message being taken in waits for it:
 the erasure takes the new enquiry too, the retention leaves its contact.
 A reply and a merge of its ticket at the same moment: the reply ends on
-the ticket the conversation goes on in, whichever comes first."""
+the ticket the conversation goes on in, whichever comes first.  At the
+console: two agents merging two tickets into each other at once (one is
+done, the other refused, no deadlock), and an agent whose connection
+PostgreSQL ends mid-answer (the "try again" page, nothing half stored)."""
 
 from __future__ import annotations
 
