@@ -34,7 +34,7 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python tests/setup_services.py
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=20 --durations-min=2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --durations=20 --durations-min=2 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
