@@ -245,13 +245,6 @@ def api(client, api_token: str):  # type: ignore[no-untyped-def]
     return Api()
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The slow tests first, in their order: under pytest-xdist one worker
-    starts on them while the others take the quick ones, instead of the
-    longest running alone at the end."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """In CI nothing may be skipped: a skipped test there means a service
     (PostgreSQL, Redis, Dovecot, Chromium) was missing."""
