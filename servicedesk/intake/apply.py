@@ -40,6 +40,7 @@ from servicedesk.models import (
 )
 from servicedesk.numbering import next_number
 from servicedesk.runtime import Runtime
+from servicedesk.tickets import wrote_since
 
 #: Call outcomes that leave the caller waiting for a call back.
 CALLBACK_OUTCOMES = frozenset({"missed", "voicemail"})
@@ -632,15 +633,4 @@ def _contact_wrote_since(session: Session, ticket: Ticket, references: Sequence[
             Message.email_message_id.in_(ids),
         )
     ).scalar()
-    if answered is None:
-        return False
-    newer = session.execute(
-        select(Message.id)
-        .where(
-            Message.ticket_id == ticket.id,
-            Message.direction == "inbound",
-            Message.id > answered,
-        )
-        .limit(1)
-    ).first()
-    return newer is not None
+    return answered is not None and wrote_since(session, ticket, answered)
