@@ -60,10 +60,13 @@ DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 
 def database_unavailable(exc: Exception) -> None:
     """Note that the request's database work failed (see
-    ``DATABASE_UNAVAILABLE``) before its error page is drawn.  Nothing of
-    the request was stored, and the same request will work in a moment:
+    ``DATABASE_UNAVAILABLE``) before its error page is drawn; once, however
+    often the request meets the failure on its way.  Nothing of the
+    request was stored, and the same request will work in a moment:
     its page is a 503 with Retry-After (``retry_later``), which tells
     Twilio and integrations to retry and a person to try again."""
+    if database_failed():
+        return
     current_app.logger.warning(
         "database unavailable on %s %s: %s",
         request.method,

@@ -22,7 +22,7 @@ from servicedesk.console.listing import visible_desks, visible_queues
 from servicedesk.desk_policies import DESKS
 from servicedesk.extensions import login_manager
 from servicedesk.models import Queue, User
-from servicedesk.web import database_failed, db
+from servicedesk.web import DATABASE_UNAVAILABLE, database_failed, database_unavailable, db
 from servicedesk.whole_numbers import row_id, whole_number
 
 HOME = "/console/"
@@ -54,7 +54,15 @@ def load_user(raw: str) -> ConsoleUser | None:
     user_id, version = row_id(raw_id), whole_number(raw_version)
     if user_id is None or version is None:
         return None
-    user = db().get(User, user_id)
+    try:
+        user = db().get(User, user_id)
+    except DATABASE_UNAVAILABLE as exc:
+        # Set aside for the sign-in guard, which raises it (the "try again"
+        # page); an error page that loads the user first (an expired form)
+        # is drawn for nobody in particular instead of failing in turn.
+        database_unavailable(exc)
+        g.database_error = exc
+        return None
     if user is None or not user.is_active or user.session_version != version:
         return None
     g.ui_language = user.ui_language
@@ -108,7 +116,10 @@ def safe_next(target: str | None) -> str:
 def require_sign_in() -> Any:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
-    if not current_user.is_authenticated:
+    signed_in = current_user.is_authenticated  # loads the user
+    if database_failed():
+        raise g.database_error  # nobody could be read: the "try again" page
+    if not signed_in:
         target = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("console.login", next=target))
     return None

@@ -211,6 +211,17 @@ def test_postgres_restart_during_intake_answers_retry_and_recovers_without_resta
                 assert desk_list.headers.get("Retry-After")
                 assert "Try again in a moment" in desk_list.text, "the agent is told to retry"
                 assert "Service desk console" in desk_list.text, "in the console's layout"
+                # A page that loads the user before its own error (a form
+                # that expired, an address that does not exist) says so.
+                expired = agent.post_form(
+                    "/console/language",
+                    {"csrf_token": "expired", "language": "fi"},
+                    {"Accept-Language": "en"},
+                )
+                assert expired.status == 400, expired.text[:300]
+                assert "The form had expired" in expired.text
+                missing = agent.get("/console/no-such-page", {"Accept-Language": "en"})
+                assert missing.status == 404, missing.text[:300]
                 # Meanwhile enquiries keep coming and their senders keep trying.
                 sending = threading.Thread(
                     target=send_all, args=(enquirers, range(4, 16), channels), daemon=True
