@@ -15,6 +15,7 @@ from jinja2 import BytecodeCache
 from jinja2.bccache import Bucket
 from sqlalchemy.orm import Session
 
+from servicedesk import mail_intake
 from servicedesk.models import Contact, ContactIdentity, Message, Ticket, User
 from servicedesk.numbering import next_number
 from servicedesk.users import hash_password
@@ -144,6 +145,21 @@ def add_first_message(
     session.add(message)
     session.flush()
     return message
+
+
+def contact_writes_again(
+    rt: Any, number: str, text: str, sender: str = "Aino <aino@example.org>"
+) -> None:
+    """A mail from the contact answering ticket ``number``, through the
+    real intake (what an agent or an integration did not read yet)."""
+    raw = (
+        f"From: {sender}\r\nTo: neuvonta@desk.test\r\n"
+        f"Subject: Re: [#{number}] Hakuaika\r\n"
+        f"Message-ID: <{len(text)}.again@example.org>\r\n"
+        f"Date: Mon, 30 Nov 2026 09:00:00 +0200\r\n\r\n{text}\r\n"
+    ).encode()
+    result = mail_intake.ingest(rt, raw, name="again.eml")
+    assert result.ticket_number == number, result.describe()
 
 
 def csrf_of(html: str) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
-from servicedesk import jobs, mail_intake, tokens
+from servicedesk import jobs, tokens
 from servicedesk.models import IntakeRecord, Ticket
+from tests.integration.console_kit import contact_writes_again
 
 
 def test_enquiry_becomes_a_routed_ticket(api, session, mail) -> None:
@@ -304,12 +305,9 @@ def test_an_answer_written_before_the_contact_wrote_again_is_refused(
         for m in api.get(f"/tickets/{number}").get_json()["messages"]
         if m["direction"] == "inbound"
     ]
-    raw = (
-        f"From: Liam <liam@example.org>\r\nTo: neuvonta@desk.test\r\n"
-        f"Subject: Re: [#{number}] Applying\r\nMessage-ID: <again.api@example.org>\r\n"
-        f"Date: Mon, 30 Nov 2026 09:00:00 +0200\r\n\r\nAnd is a certificate needed?\r\n"
-    ).encode()
-    assert mail_intake.ingest(rt, raw, name="again.eml").ticket_number == number
+    contact_writes_again(
+        rt, number, "And is a certificate needed?", sender="Liam <liam@example.org>"
+    )
 
     answer = {"body": "Applying starts in March.", "seen": first}
     refused = api.post(f"/tickets/{number}/replies", json=answer)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from channels.errors import PermanentDeliveryError
-from servicedesk import mail_intake, sms_limits, template_store
+from servicedesk import sms_limits, template_store
 from servicedesk.masking import MASK
 from servicedesk.models import (
     Attachment,
@@ -24,6 +24,7 @@ from servicedesk.models import (
 )
 from tests.integration import console_kit
 from tests.integration.console_kit import (
+    contact_writes_again,
     fast_sign_in,
     make_contact,
     make_ticket,
@@ -655,18 +656,6 @@ def test_notification_to_staff_is_not_called_a_message_to_the_contact(
 SEEN = re.compile(r'name="seen" value="(\d+)"')
 
 
-def contact_writes_again(rt, ticket, text: str) -> None:  # type: ignore[no-untyped-def]
-    """A mail from the contact answering the ticket, through the real intake."""
-    raw = (
-        f"From: Aino <aino@example.org>\r\nTo: neuvonta@desk.test\r\n"
-        f"Subject: Re: [#{ticket.number}] Hakuaika\r\n"
-        f"Message-ID: <{len(text)}.again@example.org>\r\n"
-        f"Date: Mon, 30 Nov 2026 09:00:00 +0200\r\n\r\n{text}\r\n"
-    ).encode()
-    result = mail_intake.ingest(rt, raw, name="again.eml")
-    assert result.ticket_number == ticket.number, result.describe()
-
-
 def test_an_answer_written_while_the_contact_wrote_again_is_held_for_a_look(  # type: ignore[no-untyped-def]
     signed_in, rt, session, mail, ticket
 ) -> None:
@@ -676,7 +665,7 @@ def test_an_answer_written_while_the_contact_wrote_again_is_held_for_a_look(  # 
     back with the new message, the answer kept, nothing sent; sent again
     from that page, it goes."""
     seen = SEEN.search(page_of(signed_in, ticket)).group(1)  # type: ignore[union-attr]
-    contact_writes_again(rt, ticket, "Ja tarvitaanko hakemukseen todistus?")
+    contact_writes_again(rt, ticket.number, "Ja tarvitaanko hakemukseen todistus?")
     answer = {"reply-body": "Haku alkaa maaliskuussa.", "reply-channel": "email", "reply-send": "1"}
 
     held = post(signed_in, ticket, "reply", {**answer, "seen": seen})
@@ -696,7 +685,7 @@ def test_an_answer_written_while_the_contact_wrote_again_is_held_for_a_look(  # 
 
 def test_a_ticket_is_not_resolved_over_a_message_nobody_saw(signed_in, rt, session, ticket) -> None:  # type: ignore[no-untyped-def]
     seen = SEEN.findall(page_of(signed_in, ticket))[-1]  # the status form's
-    contact_writes_again(rt, ticket, "Vielä yksi kysymys: mihin liitteet lähetetään?")
+    contact_writes_again(rt, ticket.number, "Vielä yksi kysymys: mihin liitteet lähetetään?")
     refused = post(signed_in, ticket, "status", {"status-status": "resolved", "seen": seen})
     assert refused.status_code == 409
     assert "Read their new message below before changing the status." in refused.get_data(
