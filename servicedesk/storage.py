@@ -27,9 +27,19 @@ class Storage(Protocol):
     def delete(self, key: str) -> None: ...
 
 
+def _sync_folder(folder: Path) -> None:
+    """Make a file's new name in ``folder`` durable (the rename itself)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class LocalStorage:
     """Content-addressed files under one folder; writing is atomic (a temp
-    file renamed into place), so a crash never leaves half a file."""
+    file synced and renamed into place), so neither a crash nor a power
+    cut leaves half a file."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -49,7 +59,13 @@ class LocalStorage:
             try:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)
+                    # On disk before the row naming it commits (PostgreSQL
+                    # syncs its commit): a power cut leaves no ticket whose
+                    # attachment is empty.
+                    handle.flush()
+                    os.fsync(handle.fileno())
                 os.replace(tmp, path)
+                _sync_folder(path.parent)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
