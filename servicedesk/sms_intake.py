@@ -34,7 +34,6 @@ from servicedesk.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
-PROCESS_JOB = "servicedesk.jobs.process_intake"
 MEDIA_JOB = "servicedesk.jobs.fetch_sms_media"
 
 

@@ -44,7 +44,6 @@ from servicedesk.settings import Settings
 logger = logging.getLogger(__name__)
 
 IN_PROGRESS = "in_progress"
-PROCESS_JOB = "servicedesk.jobs.process_intake"
 MAX_MENU_REGIONS = 9
 _WORDS = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _MIN_PREFIX = 4
@@ -341,7 +340,7 @@ def finish_call(
         format=pipeline.INBOUND_JSON,
     )
     if is_new:
-        runtime.jobs.enqueue(INBOUND, PROCESS_JOB, record_id)
+        runtime.jobs.enqueue(INBOUND, pipeline.PROCESS_JOB, record_id)
     logger.info("call %s finished: %s", record.call_sid, outcome.value)
     return is_new
 

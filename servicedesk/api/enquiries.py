@@ -168,7 +168,7 @@ def create_enquiry() -> Any:
     # it again - a second ticket - so a failure is answered 202.
     try:
         if is_new or pipeline.is_waiting(rt, record_id):
-            pipeline.process_record(rt, record_id)
+            pipeline.process_or_queue(rt, record_id)  # 202 when queued: the desk is busy
         session = db()
         record = session.get(IntakeRecord, record_id, populate_existing=True)
         if record is not None and record.ticket_id is not None:

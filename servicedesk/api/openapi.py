@@ -290,8 +290,9 @@ def document(base_url: str) -> dict[str, Any]:
                         "200": _json("EnquiryResult", "Already received (same Idempotency-Key)"),
                         "202": _json(
                             "EnquiryReceived",
-                            "Stored, the ticket not made yet (the desk retries by itself; "
-                            "do not send it again: the same Idempotency-Key gets the ticket)",
+                            "Stored, the ticket not made yet: the desk was busy and its "
+                            "workers make it shortly, or it retries by itself after a failure "
+                            "(do not send it again: the same Idempotency-Key gets the ticket)",
                         ),
                         **ERRORS,
                         "422": _error(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
@@ -42,11 +43,20 @@ from servicedesk.intake.envelope import Envelope
 from servicedesk.intake.lookups import SqlLookups
 from servicedesk.masking import IDENTITY_CODE, mask_identity_codes
 from servicedesk.models import IntakeRecord, IntakeStatus
+from servicedesk.queueing import INBOUND, RqJobQueue
 from servicedesk.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+PROCESS_JOB = "servicedesk.jobs.process_intake"
+# How many contacts one web process takes through the pipeline inside
+# their requests at once (see ``process_or_queue``).  A process runs
+# Python on one core at a time; two keep it busy while one waits for the
+# database, and more would only queue behind each other and behind the
+# agents' pages in the same process.
+IN_REQUEST_AT_ONCE = 2
+_in_request = threading.BoundedSemaphore(IN_REQUEST_AT_ONCE)
 RFC822 = "rfc822"
 TWILIO_FORM = "twilio-form"
 INBOUND_JSON = "inbound-json"
@@ -345,6 +355,33 @@ def is_stored_as_sent(runtime: Runtime, record_id: int, raw: bytes) -> bool:
         )
     except ValueError:
         return False
+
+
+def process_or_queue(runtime: Runtime, record_id: int) -> bool:
+    """Take a contact just stored by a web request (the form, the API)
+    through the pipeline now, so the sender sees its ticket number; or,
+    when this process already does so for ``IN_REQUEST_AT_ONCE`` others
+    (a deadline-day peak), hand it to the rq workers and answer at once:
+    the contact is stored, the sender is told its number follows, and the
+    workers make the ticket and send the acknowledgement as soon as they
+    get to it.  Should the queue be unreachable (Redis down), the contact
+    is processed now all the same: nothing would take it up before Redis
+    is back.  Without Redis (the embedded default) every contact is
+    processed now.  True when it was processed here (or tried: see
+    ``process_record``)."""
+    if not isinstance(runtime.jobs, RqJobQueue):
+        process_record(runtime, record_id)
+        return True
+    if not _in_request.acquire(blocking=False):
+        if runtime.jobs.enqueue(INBOUND, PROCESS_JOB, record_id):
+            return False
+        process_record(runtime, record_id)
+        return True
+    try:
+        process_record(runtime, record_id)
+    finally:
+        _in_request.release()
+    return True
 
 
 def is_waiting(runtime: Runtime, record_id: int) -> bool:

@@ -89,10 +89,11 @@ def submit(runtime: Runtime, session: Session, message: InboundMessage, source: 
     )
     if is_new or pipeline.is_waiting(runtime, record_id):
         try:
-            pipeline.process_record(runtime, record_id)
+            pipeline.process_or_queue(runtime, record_id)
         except Exception:
             # The raw contact is kept and the sweeper retries it; the sender
-            # is told their message arrived and the number follows by mail.
+            # is told their message arrived and the number follows by mail
+            # (as when the desk is too busy to make its ticket at once).
             logger.exception("web submission %s stored but not processed yet", record_id)
     record = session.get(IntakeRecord, record_id, populate_existing=True)
     if record is None or record.ticket_id is None:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from channels.errors import ParseError
 from channels.sms import parse_status_callback
 from servicedesk import sms_intake, sms_status
+from servicedesk.intake import pipeline
 from servicedesk.queueing import INBOUND
 from servicedesk.web import db, runtime
 from servicedesk.webhooks import webhooks
@@ -45,7 +46,7 @@ def sms_received() -> Response:
         logger.exception("incoming SMS %s could not be stored", sms_intake.message_sid(form))
         return unavailable()
     if is_new:
-        rt.jobs.enqueue(INBOUND, sms_intake.PROCESS_JOB, record_id)
+        rt.jobs.enqueue(INBOUND, pipeline.PROCESS_JOB, record_id)
     else:
         logger.info("SMS %s was already received", sms_intake.message_sid(form))
     return twiml(EMPTY_TWIML)

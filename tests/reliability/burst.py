@@ -94,7 +94,8 @@ def _enquiry(desk: Desk, number: int, channel: str, timings: Timings) -> None:
         headers = {"Authorization": f"Bearer {desk.api_token}"}
         timings.time(
             "enquiry api",
-            lambda: client.post_json("/api/v1/enquiries", payload, headers).status == 201,
+            # 202: stored, its ticket made by the workers (a busy moment).
+            lambda: client.post_json("/api/v1/enquiries", payload, headers).status in (201, 202),
         )
     elif channel == "sms":
         client = HttpClient(desk.base_url, timeout=60)
@@ -129,7 +130,9 @@ def _enquiry(desk: Desk, number: int, channel: str, timings: Timings) -> None:
                 "website": "",
             }
             answer = client.post_form("/contact?lang=fi", fields)
-            return answer.status == 200 and "ticket-number" in answer.text
+            return answer.status == 200 and (
+                "ticket-number" in answer.text or "ticket-pending" in answer.text
+            )
 
         timings.time("enquiry form", send_form)
     client.close()

@@ -114,7 +114,8 @@ class Enquirers:
                 answer = client.post_json("/api/v1/enquiries", payload, headers)
             finally:
                 client.close()
-            return answer.status in (200, 201), f"api-{answer.status}"
+            # 202: stored, its ticket made by the workers (a busy moment).
+            return answer.status in (200, 201, 202), f"api-{answer.status}"
 
         self._retry(number, attempt)
 
@@ -147,7 +148,9 @@ class Enquirers:
             except OSError:
                 client.close()
                 raise
-            ok = answer.status == 200 and "ticket-number" in answer.text
+            ok = answer.status == 200 and (
+                "ticket-number" in answer.text or "ticket-pending" in answer.text
+            )
             return ok, f"form-{answer.status}"
 
         try:
