@@ -110,21 +110,32 @@ def count_tickets(url: str) -> int:
 def wait_for_outbox(url: str, timeout: float) -> float | None:
     """Seconds until no outbox row of the desk at ``url`` is pending or
     being sent (None: timed out)."""
+    from servicedesk.models import OutboxItem, OutboxStatus
+
+    busy = OutboxItem.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
+    return _wait_for_none(url, timeout, OutboxItem, busy)
+
+
+def wait_for_intake(url: str, timeout: float) -> float | None:
+    """Seconds until no contact stored by the desk at ``url`` waits to
+    become a ticket (at a busy moment the web answers first and the rq
+    workers make the ticket; None: timed out)."""
+    from servicedesk.models import IntakeRecord, IntakeStatus
+
+    return _wait_for_none(url, timeout, IntakeRecord, IntakeRecord.status == IntakeStatus.RECEIVED)
+
+
+def _wait_for_none(url: str, timeout: float, model: Any, condition: Any) -> float | None:
     from sqlalchemy import func, select
 
     from servicedesk.db import Database
-    from servicedesk.models import OutboxItem, OutboxStatus
 
     database = Database.connect(url)
     started = time.perf_counter()
     try:
         while time.perf_counter() - started < timeout:
             with database.session() as session:
-                left = session.execute(
-                    select(func.count(OutboxItem.id)).where(
-                        OutboxItem.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
-                    )
-                ).scalar_one()
+                left = session.execute(select(func.count(model.id)).where(condition)).scalar_one()
             if left == 0:
                 return time.perf_counter() - started
             time.sleep(0.1)

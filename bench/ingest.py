@@ -3,10 +3,14 @@ concurrent load, against the production shape of the desk — gunicorn
 (``servicedesk serve``), PostgreSQL, Redis and rq workers sending the
 acknowledgements to a real SMTP server (aiosmtpd).
 
-An enquiry counts when the server answered it with a ticket (201 from the
-API; the "sent" page of the form, which shows the ticket number): both run
-the whole intake pipeline in the request, so the ticket exists by then.
-The acknowledgements are sent by the workers meanwhile; the time until the
+An enquiry counts when the server answered it as stored: with its ticket
+(201 from the API; the form's "sent" page showing the ticket number), the
+whole intake run in the request; or, when the web process was already
+taking two contacts through the intake (a busy moment), with "stored, the
+number follows" (202; the "sent" page without a number), the rq workers
+making the ticket.  The clock of a run goes on until the last of its
+enquiries is a ticket, so tickets per second are tickets made.  The
+acknowledgements are sent by the workers meanwhile; the time until the
 outbox is empty is reported too.
 
 Run alone: ``python bench/ingest.py --enquiries 500``.
@@ -29,6 +33,7 @@ from common import (
     flush_redis,
     machine,
     recreate_database,
+    wait_for_intake,
     wait_for_outbox,
     write_result,
 )
@@ -93,7 +98,9 @@ def api_tasks(base_url: str, token: str, messages: Sequence[InboundMessage]) -> 
             answer = timed(
                 result, lambda: client.post_json("/api/v1/enquiries", api_payload(message), headers)
             )
-            if answer.status != 201:
+            if answer.status == 202:
+                result.note_queued()
+            elif answer.status != 201:
                 result.fail(f"api-{answer.status}")
 
         return run
@@ -112,7 +119,9 @@ def form_tasks(base_url: str, messages: Sequence[InboundMessage], first: int = 0
                 page = client.get("/contact?lang=fi")
                 fields = {**hidden_fields(page.text), **form_fields(message)}
                 answer = timed(result, lambda: client.post_form("/contact?lang=fi", fields))
-                if answer.status != 200 or "ticket-number" not in answer.text:
+                if answer.status == 200 and "ticket-pending" in answer.text:
+                    result.note_queued()
+                elif answer.status != 200 or "ticket-number" not in answer.text:
                     result.fail(f"form-{answer.status}")
             finally:
                 client.close()
@@ -120,6 +129,15 @@ def form_tasks(base_url: str, messages: Sequence[InboundMessage], first: int = 0
         return run
 
     return [task(m, next(numbers)) for m in messages]
+
+
+def until_made(url: str, load: LoadResult) -> LoadResult:
+    """``load`` with its clock run on until its last enquiry is a ticket."""
+    made = wait_for_intake(url, timeout=300)
+    if made is None:
+        load.fail("not-made-in-300-s")
+    load.seconds += made or 300.0
+    return load
 
 
 def run(
@@ -158,14 +176,24 @@ def run(
             run_load("warm-up", api_tasks(stack.url, token, warm), concurrency)
             wait_for_outbox(url, timeout=120)
             monitor.mark()
-            api = run_load(
-                "api", api_tasks(stack.url, token, samples(count, Channel.API, seed)), concurrency
+            api = until_made(
+                url,
+                run_load(
+                    "api",
+                    api_tasks(stack.url, token, samples(count, Channel.API, seed)),
+                    concurrency,
+                ),
             )
             wait_for_outbox(url, timeout=300)
             results["api_cpu_seconds"] = monitor.cpu()
             monitor.mark()
-            form = run_load(
-                "form", form_tasks(stack.url, samples(count, Channel.WEB, seed + 2)), concurrency
+            form = until_made(
+                url,
+                run_load(
+                    "form",
+                    form_tasks(stack.url, samples(count, Channel.WEB, seed + 2)),
+                    concurrency,
+                ),
             )
             drained = wait_for_outbox(url, timeout=300)
             results["form_cpu_seconds"] = monitor.cpu()

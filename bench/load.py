@@ -36,6 +36,7 @@ class LoadResult:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
+    queued: int = 0  # stored and answered, the ticket left to the rq workers
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, status: int | str, seconds: float | None) -> None:
@@ -43,6 +44,10 @@ class LoadResult:
             self.statuses[str(status)] += 1
             if seconds is not None:
                 self.latencies.append(seconds)
+
+    def note_queued(self) -> None:
+        with self.lock:
+            self.queued += 1
 
     def fail(self, kind: str) -> None:
         with self.lock:
@@ -66,6 +71,7 @@ class LoadResult:
             "per_second": round(self.per_second, 1),
             **{f"{k}_ms": v for k, v in percentiles_ms(self.latencies).items()},
             "statuses": dict(self.statuses),
+            "queued": self.queued,
             "errors": dict(self.errors),
         }
 
