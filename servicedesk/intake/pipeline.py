@@ -357,31 +357,26 @@ def is_stored_as_sent(runtime: Runtime, record_id: int, raw: bytes) -> bool:
         return False
 
 
-def process_or_queue(runtime: Runtime, record_id: int) -> bool:
+def process_or_queue(runtime: Runtime, record_id: int) -> None:
     """Take a contact just stored by a web request (the form, the API)
     through the pipeline now, so the sender sees its ticket number; or,
     when this process already does so for ``IN_REQUEST_AT_ONCE`` others
     (a deadline-day peak), hand it to the rq workers and answer at once:
     the contact is stored, the sender is told its number follows, and the
     workers make the ticket and send the acknowledgement as soon as they
-    get to it.  Should the queue be unreachable (Redis down), the contact
-    is processed now all the same: nothing would take it up before Redis
-    is back.  Without Redis (the embedded default) every contact is
-    processed now.  True when it was processed here (or tried: see
-    ``process_record``)."""
-    if not isinstance(runtime.jobs, RqJobQueue):
-        process_record(runtime, record_id)
-        return True
-    if not _in_request.acquire(blocking=False):
+    get to it.  Without Redis (the embedded default), or with Redis
+    unreachable (nothing would take the contact up before it is back),
+    the contact is processed now."""
+    if isinstance(runtime.jobs, RqJobQueue):
+        if _in_request.acquire(blocking=False):
+            try:
+                process_record(runtime, record_id)
+            finally:
+                _in_request.release()
+            return
         if runtime.jobs.enqueue(INBOUND, PROCESS_JOB, record_id):
-            return False
-        process_record(runtime, record_id)
-        return True
-    try:
-        process_record(runtime, record_id)
-    finally:
-        _in_request.release()
-    return True
+            return
+    process_record(runtime, record_id)
 
 
 def is_waiting(runtime: Runtime, record_id: int) -> bool:
