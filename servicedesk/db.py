@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -81,6 +81,14 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @property
+    def works_side_by_side(self) -> bool:
+        """Whether sessions can work at the same time: not on SQLite, where
+        every transaction takes the file's write lock at BEGIN (above), nor
+        when every session runs on one connection (a test's transaction)."""
+        one_connection = isinstance(self.sessions.kw.get("bind"), Connection)
+        return self.dialect != "sqlite" and not one_connection
 
     @contextmanager
     def session(self) -> Iterator[Session]:
