@@ -373,9 +373,9 @@ def _run_side_by_side(shown: Sequence[Report], filters: Filters) -> list[Table]:
     for all of them in turn (one after the other where sessions cannot
     work side by side: ``Database.works_side_by_side``)."""
     rt = runtime()
-    if not rt.db.works_side_by_side:
-        return [_run(report, filters) for report in shown]
     report_filter, now = filters.report_filter(), rt.now()
+    if not rt.db.works_side_by_side:
+        return [report.build(db(), report_filter, now) for report in shown]
 
     def build(report: Report) -> Table:
         with rt.db.session() as session:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,12 +18,10 @@ from servicedesk.console.reports import DASHBOARD
 from tests.conftest import prepare_database
 from tests.fakes import RecordingMailSender
 from tests.integration.console_kit import fast_sign_in, make_user
-from tests.integration.issue7_kit import at, make_ticket
+from tests.integration.test_console_reports import RANGE, make_tickets
 from tests.integration.test_intake_concurrency import runtime_on
 
 pytestmark = pytest.mark.postgres
-
-RANGE = "from=2026-03-01&to=2026-04-30"
 
 
 @pytest.fixture
@@ -33,22 +30,7 @@ def app_on_postgres(scratch_postgres: Engine, tmp_path: Path) -> Iterator[Flask]
     runtime = runtime_on(scratch_postgres, tmp_path, RecordingMailSender())
     assert runtime.db.works_side_by_side
     with runtime.db.transaction() as session:
-        for created, channel, audience, answered in (
-            ("2026-03-02 08:00", "email", "applicant", 2),
-            ("2026-03-03 09:00", "email", "applicant", 12),
-            ("2026-03-04 10:00", "sms", "applicant", None),
-            ("2026-03-05 11:00", "email", "staff", 1),
-            ("2026-04-06 12:00", "web", "applicant", 30),
-        ):
-            start = at(created)
-            make_ticket(
-                session,
-                start,
-                channel=channel,
-                audience=audience,
-                due_at=start + timedelta(hours=8),
-                first_response_at=start + timedelta(hours=answered) if answered else None,
-            )
+        make_tickets(session)
     token = runtime_module.activate(runtime)
     app = create_app(runtime.settings, runtime)
     app.config.update(TESTING=True)
