@@ -10,7 +10,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
+
+#: What the database raises when it is down, restarting, overloaded or
+#: ends a transaction (a deadlock): the same work can be done again in a
+#: moment.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 
 
 def upsert(session: Session) -> Any:

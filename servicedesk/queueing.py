@@ -17,6 +17,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from servicedesk.db import DATABASE_UNAVAILABLE
+from servicedesk.errors import first_line
+
 logger = logging.getLogger(__name__)
 
 INBOUND = "inbound"
@@ -59,7 +62,9 @@ class JobQueue(Protocol):
 class InlineJobQueue:
     """Runs each job at once in the calling process (the embedded default,
     and the CLI).  A failing job is logged, not raised: its row stays for
-    the sweeper, exactly as when a worker dies."""
+    the sweeper, exactly as when a worker dies.  While the database is
+    unreachable each failure is one line, not a traceback: the periodic
+    jobs meet it every half minute until it is back."""
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
@@ -68,6 +73,13 @@ class InlineJobQueue:
         with self.lock:
             try:
                 (resolve(func) if isinstance(func, str) else func)(*args)
+            except DATABASE_UNAVAILABLE as exc:
+                logger.warning(
+                    "inline job %s not done, the database is unavailable (%s); it is tried again",
+                    getattr(func, "__name__", func),
+                    first_line(str(exc)),
+                )
+                return False
             except Exception:
                 logger.exception("inline job %s failed", getattr(func, "__name__", func))
                 return False

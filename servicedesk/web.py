@@ -7,11 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
+from servicedesk.db import DATABASE_UNAVAILABLE
 from servicedesk.errors import (
     ConflictError,
     DeliveryRefusedError,
@@ -51,11 +50,6 @@ def close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
-
-
-#: What the database raises when it is down, restarting, overloaded or
-#: ends a transaction (a deadlock): the request can be made again.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 
 
 def database_unavailable(exc: Exception) -> None:

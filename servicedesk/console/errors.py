@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from servicedesk.console import console
+from servicedesk.db import DATABASE_UNAVAILABLE
 from servicedesk.errors import (
     DeliveryRefusedError,
     NotFoundError,
@@ -18,7 +19,7 @@ from servicedesk.errors import (
     TransitionError,
     ValidationError,
 )
-from servicedesk.web import DATABASE_UNAVAILABLE, STATUS_FOR, database_unavailable, retry_later
+from servicedesk.web import STATUS_FOR, database_unavailable, retry_later
 
 
 def status_of(exc: ServiceDeskError) -> int:

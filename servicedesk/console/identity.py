@@ -19,10 +19,11 @@ from flask_login import UserMixin, current_user
 from servicedesk import access
 from servicedesk.console import console
 from servicedesk.console.listing import visible_desks, visible_queues
+from servicedesk.db import DATABASE_UNAVAILABLE
 from servicedesk.desk_policies import DESKS
 from servicedesk.extensions import login_manager
 from servicedesk.models import Queue, User
-from servicedesk.web import DATABASE_UNAVAILABLE, database_failed, database_unavailable, db
+from servicedesk.web import database_failed, database_unavailable, db
 from servicedesk.whole_numbers import row_id, whole_number
 
 HOME = "/console/"
