@@ -14,9 +14,9 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 
 from servicedesk import access, callbacks
-from servicedesk.console import console, listing
+from servicedesk.console import console
 from servicedesk.console.actions import perform
-from servicedesk.console.desk import DESK_SLUGS
+from servicedesk.console.desk import DESK_SLUGS, counts_beside
 from servicedesk.console.identity import me, my_queues
 from servicedesk.errors import ValidationError
 from servicedesk.models import Ticket, User
@@ -40,11 +40,11 @@ def desk_callbacks(slug: str) -> Any:
     audience = DESK_SLUGS.get(slug)
     if audience is None:
         abort(404)
-    session, user, now = db(), me(), runtime().now()
+    user, now = me(), runtime().now()
     queues = my_queues(audience)
     if not queues:
         abort(404)
-    ids = [q.id for q in queues]
+    counted = counts_beside(user, audience, [q.id for q in queues], now)
     chosen = request.args.get("queue") or None
     queue = next((q for q in queues if q.id == chosen), None)
     entries = owed(audience)
@@ -56,8 +56,7 @@ def desk_callbacks(slug: str) -> Any:
         kind="callbacks",
         queue=queue,
         queues=queues,
-        counts=listing.open_counts(session, ids),
-        views=listing.view_counts(session, user, audience, now),
+        **counted(),
         entries=shown,
         per_queue={q.id: sum(1 for e in entries if e.queue_id == q.id) for q in queues},
         total=len(entries),

@@ -5,6 +5,7 @@ A desk or queue the user may not see is 404, like a ticket."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from servicedesk.console import console, forms, labels, listing
+from servicedesk.console.beside import beside
 from servicedesk.console.forms import DeskFilterForm
 from servicedesk.console.identity import me, my_queues
 from servicedesk.desk_policies import DESKS
@@ -33,23 +35,26 @@ def local_day_start(day: date) -> datetime:
 
 @console.get("/console/")
 def home() -> Any:
-    session, user, now = db(), me(), runtime().now()
-    desks = []
-    for audience in DESKS:
-        queues = my_queues(audience)
-        if not queues:
-            continue
-        ids = [q.id for q in queues]
-        desks.append(
-            {
-                "audience": audience,
-                "slug": SLUG_OF[audience],
-                "queues": queues,
-                "counts": listing.open_counts(session, ids),
-                "views": listing.view_counts(session, user, audience, now),
-            }
-        )
+    user, now = me(), runtime().now()
+    shown = [(a, q) for a in DESKS if (q := my_queues(a))]
+    counted = [counts_beside(user, a, [q.id for q in queues], now) for a, queues in shown]
+    desks = [
+        {"audience": a, "slug": SLUG_OF[a], "queues": queues, **counts()}
+        for (a, queues), counts in zip(shown, counted, strict=True)
+    ]
     return render_template("console/home.html", desks=desks)
+
+
+def counts_beside(
+    user: User, audience: str, queue_ids: list[str], now: datetime
+) -> Callable[[], dict[str, dict[str, int]]]:
+    """A desk's active tickets per queue and per view, counted beside the
+    request (``beside``: each count reads some 10,000 index entries at a
+    million tickets, 4-5 ms), while it reads its list.  Call the result for
+    ``{"counts": ..., "views": ...}`` when drawing the page."""
+    counts = beside(lambda session: listing.open_counts(session, queue_ids))
+    views = beside(listing.counting_views(user, audience, now))
+    return lambda: {"counts": counts.result(), "views": views.result()}
 
 
 def _filter_choices(
@@ -117,6 +122,7 @@ def desk_list(slug: str, kind: str, queue_id: str | None = None) -> Any:
     queue = next((q for q in queues if q.id == queue_id), None)
     if kind == "queue" and queue is None:
         abort(404)
+    counted = counts_beside(user, audience, ids, now)
     regions = listing.region_names(session)
     form = DeskFilterForm(request.args)
     for name, pairs in _filter_choices(session, audience, user, regions).items():
@@ -138,8 +144,7 @@ def desk_list(slug: str, kind: str, queue_id: str | None = None) -> Any:
         kind=kind,
         queue=queue,
         queues=queues,
-        counts=listing.open_counts(session, ids),
-        views=listing.view_counts(session, user, audience, now),
+        **counted(),
         form=form,
         problems=problems,
         page=page,

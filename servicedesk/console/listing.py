@@ -17,7 +17,7 @@ No Flask here: the views parse the request into ``View`` and ``Filters``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -290,18 +290,29 @@ def open_counts(session: Session, queue_ids: Sequence[str]) -> dict[str, int]:
 
 def view_counts(session: Session, user: User, audience: str, now: datetime) -> dict[str, int]:
     """Active tickets in the desk's own views (mine, unassigned, overdue, all)."""
+    return counting_views(user, audience, now)(session)
+
+
+def counting_views(user: User, audience: str, now: datetime) -> Callable[[Session], dict[str, int]]:
+    """``view_counts``' query, built now from the user, to be run on any
+    session later (one of its own, beside the request's)."""
     # One pass over the desk's active tickets, not one per view: each view
     # is the "all" scope narrowed by one more condition (``_scope``).
     every = func.count(Ticket.id)
-    row = session.execute(
-        select(
-            every,
-            every.filter(Ticket.assignee_id == user.id),
-            every.filter(Ticket.assignee_id.is_(None)),
-            every.filter(Ticket.due_at < now),
-        ).where(*_scope(user, View(audience, "all"), now), Ticket.status.in_(ACTIVE_STATUSES))
-    ).one()
-    return dict(zip(("all", "mine", "unassigned", "overdue"), (int(n) for n in row), strict=True))
+    statement = select(
+        every,
+        every.filter(Ticket.assignee_id == user.id),
+        every.filter(Ticket.assignee_id.is_(None)),
+        every.filter(Ticket.due_at < now),
+    ).where(*_scope(user, View(audience, "all"), now), Ticket.status.in_(ACTIVE_STATUSES))
+
+    def count(session: Session) -> dict[str, int]:
+        row = session.execute(statement).one()
+        return dict(
+            zip(("all", "mine", "unassigned", "overdue"), (int(n) for n in row), strict=True)
+        )
+
+    return count
 
 
 def region_names(session: Session) -> dict[str, str]:

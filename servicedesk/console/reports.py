@@ -11,9 +11,7 @@ names (stable for scripts); the page shows them in the user's language.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,6 +27,7 @@ from servicedesk import report_durations
 from servicedesk import reports as figures
 from servicedesk.charts import ChartWords, Table, bar_chart, line_chart, table_html, to_csv
 from servicedesk.console import console, labels
+from servicedesk.console.beside import beside
 from servicedesk.console.identity import me
 from servicedesk.errors import ValidationError
 from servicedesk.models import Role, User
@@ -37,9 +36,6 @@ from servicedesk.web import db, runtime
 
 READERS = frozenset({Role.ADMIN, Role.AGENT, Role.HELPDESK})
 MAX_DAYS = 5 * 366
-# Connections of a process that run the dashboard's reports beside the
-# request's own (each process's pool has 10 + 20 for its 8 threads).
-BESIDE = 2
 Build = Callable[[Session, ReportFilter, datetime], Table]
 
 
@@ -353,37 +349,18 @@ def _run(report: Report, filters: Filters) -> Table:
     return report.build(db(), filters.report_filter(), runtime().now())
 
 
-_beside: ThreadPoolExecutor | None = None
-_beside_lock = threading.Lock()
-
-
-def _beside_pool() -> ThreadPoolExecutor:
-    """Made on first use: in each web process, never before gunicorn forks."""
-    global _beside
-    with _beside_lock:
-        if _beside is None:
-            _beside = ThreadPoolExecutor(BESIDE, thread_name_prefix="reports")
-        return _beside
-
-
 def _run_side_by_side(shown: Sequence[Report], filters: Filters) -> list[Table]:
     """The dashboard's reports, independent aggregates over the range: the
-    first on the request's session, the others at the same time on
-    sessions of their own, so the page waits for the slowest rather than
-    for all of them in turn (one after the other where sessions cannot
-    work side by side: ``Database.works_side_by_side``)."""
-    rt = runtime()
-    report_filter, now = filters.report_filter(), rt.now()
-    if not rt.db.works_side_by_side:
-        return [report.build(db(), report_filter, now) for report in shown]
+    first on the request's session, the others beside it (``beside``), so
+    the page waits for the slowest rather than for all of them in turn."""
+    report_filter, now = filters.report_filter(), runtime().now()
 
-    def build(report: Report) -> Table:
-        with rt.db.session() as session:
-            return report.build(session, report_filter, now)
+    def build(report: Report) -> Callable[[Session], Table]:
+        return lambda session: report.build(session, report_filter, now)
 
-    others = [_beside_pool().submit(build, report) for report in shown[1:]]
-    first = shown[0].build(db(), report_filter, now)
-    return [first, *(future.result() for future in others)]
+    others = [beside(build(report)) for report in shown[1:]]
+    first = build(shown[0])(db())
+    return [first, *(later.result() for later in others)]
 
 
 @console.get("/console/reports")
