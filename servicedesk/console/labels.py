@@ -5,7 +5,7 @@ Registered as Jinja filters and globals by ``install``."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
@@ -13,7 +13,7 @@ from babel.dates import TIMEDELTA_UNITS
 from babel.dates import format_timedelta as babel_timedelta
 from flask import Flask
 from flask.sansio.blueprints import BlueprintSetupState
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale, get_timezone, gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
@@ -139,11 +139,14 @@ LINK_KINDS: dict[str, Any] = {
 }
 
 # Dates are always written the Finnish way (day first); the words follow the
-# user's language.
-DATETIME_PATTERNS = {
-    "fi": "d.M.yyyy 'klo' H.mm",
-    "sv": "d.M.yyyy 'kl.' H.mm",
-    "en": "d.M.yyyy HH:mm",
+# user's language.  In Babel's terms "d.M.yyyy 'klo' H.mm" (fi),
+# "d.M.yyyy 'kl.' H.mm" (sv) and "d.M.yyyy HH:mm" (en), written here with
+# str.format: Babel's general formatter took 60 µs a time, and a ticket
+# page writes twenty of them, a desk page a hundred.
+DATETIME_FORMATS = {
+    "fi": "{t.day}.{t.month}.{t.year} klo {t.hour}.{t.minute:02}",
+    "sv": "{t.day}.{t.month}.{t.year} kl. {t.hour}.{t.minute:02}",
+    "en": "{t.day}.{t.month}.{t.year} {t.hour:02}:{t.minute:02}",
 }
 
 
@@ -174,12 +177,15 @@ def translated(table: dict[str, Any]) -> dict[str, str]:
 
 
 def local_datetime(value: datetime | None) -> Markup:
-    """A UTC time as ``<time>`` in Finnish local time (Europe/Helsinki)."""
+    """A UTC time as ``<time>`` in the desk's local time (Europe/Helsinki)."""
     if value is None:
         return Markup("–")
     language = str(get_locale() or "fi")[:2]
-    shown = format_datetime(value, DATETIME_PATTERNS.get(language, DATETIME_PATTERNS["fi"]))
-    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), shown)
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    shown = DATETIME_FORMATS.get(language, DATETIME_FORMATS["fi"]).format(
+        t=aware.astimezone(get_timezone())
+    )
+    return Markup(f'<time datetime="{value.isoformat()}">{shown}</time>')  # noqa: S704 - digits
 
 
 DURATION_THRESHOLD = 0.9  # "6 days 10 hours" is "1 week"
@@ -223,7 +229,14 @@ def time_left(due_at: datetime | None, now: datetime, active: bool = True) -> Ma
         return Markup("–")
     if due_at >= now:
         return escape(duration(due_at - now))
-    text = _l("overdue by %(time)s", time=duration(now - due_at))
+    return _overdue(duration(now - due_at), str(get_locale() or "fi"))
+
+
+@lru_cache(maxsize=1024)
+def _overdue(time: str, locale: str) -> Markup:
+    # Once per duration and language: most of a large desk's tickets are
+    # overdue, and each lazy string asked Flask-Babel for its catalogue.
+    text = gettext("overdue by %(time)s", time=time)
     return Markup('<strong class="overdue">{}</strong>').format(text)
 
 
