@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from sqlalchemy import select
@@ -34,6 +34,7 @@ from servicedesk.portal.attachments import ACCEPT, MAX_FILES
 from servicedesk.portal.forms import ContactForm, PortalForm, StaffContactForm
 from servicedesk.portal.pages import (
     count_submission,
+    lang_url,
     mark_private,
     notices,
     page_language,
@@ -153,6 +154,13 @@ def files_dropped() -> bool:
     """Files were chosen for a post that sent nothing: the page must say
     to choose them again (a browser cannot put them back)."""
     return any((upload.filename or "").strip() for upload in request.files.getlist("attachments"))
+
+
+@portal.get("/")
+def front() -> ResponseReturnValue:
+    """The desk's own address: its contact form, in the language asked for
+    (``?lang=``) or the browser's."""
+    return redirect(lang_url("portal.contact"))
 
 
 @portal.route("/contact", methods=["GET", "POST"])

@@ -69,6 +69,21 @@ def test_contact_page_language(portal, query, accept, lang, title) -> None:
     assert re.search(rf'hreflang="{lang}" aria-current="true"', page)
 
 
+@pytest.mark.parametrize(
+    ("query", "accept", "lang"),
+    [
+        ("", "sv-FI,sv;q=0.9", "sv"),
+        ("", "de-DE", "fi"),
+        ("?lang=en", "fi-FI", "en"),
+    ],
+)
+def test_the_desks_own_address_leads_to_the_contact_form(portal, query, accept, lang) -> None:
+    response = portal.get("/" + query, headers={"Accept-Language": accept})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/contact?lang={lang}"
+    assert f'<html lang="{lang}">' in text(portal.get(response.headers["Location"]))
+
+
 def test_contact_form_offers_every_topic_municipality_and_institution(portal) -> None:
     page = text(portal.get("/contact?lang=sv"))
     assert page.count("<option value=") >= 15 + 300
