@@ -316,32 +316,45 @@ def counting_views(user: User, audience: str, now: datetime) -> Callable[[Sessio
 
 
 def region_names(session: Session) -> dict[str, str]:
-    return {r.code: r.name_fi for r in session.execute(select(Region)).scalars()}
+    return {code: name for code, name in session.execute(select(Region.code, Region.name_fi))}
 
 
-def _active_users(session: Session) -> list[User]:
-    """Active console users by name, as the assignee menus list them
-    (without their languages and topics, which the menus do not show)."""
-    return list(
-        session.execute(
-            select(User)
-            .where(User.is_active)
-            .order_by(User.name, User.id)
-            .options(defer(User.languages), defer(User.topics))
-        ).scalars()
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A console user as the assignee menus show them."""
+
+    id: int
+    name: str
+    role: str
+    organization_id: str | None
+
+
+def _active_users(session: Session) -> list[Person]:
+    """Active console users by name, as the assignee menus list them: four
+    columns, not whole users (a desk page's menus list every user of the
+    desk, and loading each as an ORM object was a tenth of the page)."""
+    rows = session.execute(
+        select(User.id, User.name, User.role, User.organization_id)
+        .where(User.is_active)
+        .order_by(User.name, User.id)
     )
+    return [Person(*row) for row in rows]
 
 
-def desk_users(session: Session, *audiences: str) -> list[User]:
+def desk_users(session: Session, *audiences: str) -> list[Person]:
     """Active console users who could hold tickets of a desk (of any of
     ``audiences``), by name: for the assignee filter."""
     return [
         u
         for u in _active_users(session)
-        if any(access.may_see(u, a, u.organization_id) for a in audiences)
+        if any(access.sees(u.role, u.organization_id, a, u.organization_id) for a in audiences)
     ]
 
 
-def assignable_users(session: Session, ticket: Ticket) -> list[User]:
+def assignable_users(session: Session, ticket: Ticket) -> list[Person]:
     """Active users who may see ``ticket``, so it can be given to them."""
-    return [u for u in _active_users(session) if access.can_see(u, ticket)]
+    return [
+        u
+        for u in _active_users(session)
+        if access.sees(u.role, u.organization_id, ticket.audience, ticket.organization_id)
+    ]

@@ -512,6 +512,41 @@ def test_assign_and_take(signed_in, session, agent, ticket) -> None:
     assert refused.status_code == 400
 
 
+def test_the_assignee_menus_offer_whoever_may_hold_the_ticket(signed_in, session, ticket) -> None:
+    offered = {
+        "agent": make_user(session, "agent", name="Aada Agentti"),
+        "helpdesk": make_user(session, "helpdesk", name="Hanna Helpdesk"),
+        "expert here": make_user(
+            session, "expert", organization="national-desk", name="Eero Täältä"
+        ),
+    }
+    not_offered = {
+        "expert elsewhere": make_user(session, "expert", organization="omnia", name="Elli Muualta"),
+        "inactive agent": make_user(session, "agent", name="Ilmari Poissa", is_active=False),
+    }
+    session.commit()
+    menu = re.search(
+        r'<select[^>]*id="assign-assignee"[^>]*>(.*?)</select>', page_of(signed_in, ticket), re.S
+    )
+    assert menu
+    for who, user in offered.items():
+        if who == "helpdesk":  # the national staff helpdesk sees the staff desk only
+            assert f">{user.name}<" not in menu.group(1), who
+        else:
+            assert f'<option value="{user.id}">{user.name}</option>' in menu.group(1), who
+    for who, user in not_offered.items():
+        assert f">{user.name}<" not in menu.group(1), who
+
+    desk = signed_in.get("/console/desks/applicants/").get_data(as_text=True)
+    menu = re.search(r'<select[^>]*name="assignee"[^>]*>(.*?)</select>', desk, re.S)
+    assert menu
+    assert f'<option value="{offered["agent"].id}">Aada Agentti</option>' in menu.group(1)
+    assert f'<option value="{offered["expert here"].id}">Eero Täältä</option>' in menu.group(1)
+    assert ">Elli Muualta<" in menu.group(1), "an expert holds tickets of the applicant desk"
+    for name in ("Hanna Helpdesk", "Ilmari Poissa"):
+        assert f">{name}<" not in menu.group(1), name
+
+
 def test_merge_moves_the_messages_and_closes_the_duplicate(signed_in, rt, session, contact, ticket):  # type: ignore[no-untyped-def]
     duplicate = make_ticket(
         session,
