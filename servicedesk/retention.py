@@ -18,7 +18,9 @@ ticket of one contact, closing the open ones, and is audited too.
 Attachment files are content-addressed, so one file can back attachments
 of several tickets: a file is deleted only when no attachment row that is
 still in use has its key, checked again after the commit
-(``delete_files``), so a rolled-back run never loses a file.
+(``delete_files``), so a rolled-back run never loses a file; and an
+intake storing the same content at that moment is waited for
+(``file_holds``), so its new attachment keeps its file.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from typing import Any
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
-from servicedesk import audit, desk_policies, retention_runs
+from servicedesk import audit, desk_policies, file_holds, retention_runs
 from servicedesk.errors import NotFoundError
 from servicedesk.intake.filters import normalise_email, normalise_phone
 from servicedesk.lifecycle import ACTIVE, TicketStatus
@@ -286,19 +288,35 @@ def delete_files(session: Session, storage: Storage, keys: list[str]) -> int:
     """After commit: delete the files no attachment in use still needs."""
     if not keys:
         return 0
-    in_use = set(
-        session.execute(
-            select(Attachment.storage_key).where(
-                Attachment.storage_key.in_(keys), Attachment.deleted_at.is_(None)
+    digests: dict[str, str] = {
+        key: digest
+        for key, digest in session.execute(
+            select(Attachment.storage_key, Attachment.sha256).where(
+                Attachment.storage_key.in_(keys)
             )
-        ).scalars()
-    )
+        )
+    }
     deleted = 0
     for key in keys:
-        if key not in in_use:
+        if key in digests:
+            # An intake storing the same content now holds it until it
+            # commits (``file_holds``); then its attachment is in use.
+            file_holds.claim_for_deleting(session, digests[key])
+        if not _in_use(session, key):
             storage.delete(key)
             deleted += 1
     return deleted
+
+
+def _in_use(session: Session, key: str) -> bool:
+    return (
+        session.execute(
+            select(Attachment.id)
+            .where(Attachment.storage_key == key, Attachment.deleted_at.is_(None))
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def run_recorded(

@@ -25,7 +25,7 @@ from channels.errors import ParseError, PermanentDeliveryError, TemporaryDeliver
 from channels.message import Attachment as MediaFile
 from channels.message import Channel
 from channels.sms import MAX_SID_LENGTH, media_filename, parse_webhook
-from servicedesk import audit
+from servicedesk import audit, file_holds
 from servicedesk.intake import pipeline
 from servicedesk.intake.apply import Applied
 from servicedesk.models import Attachment, IntakeRecord, Message
@@ -164,7 +164,7 @@ def fetch_media(runtime: Runtime, message_id: int) -> int:
 
 
 def _keep(session: Session, runtime: Runtime, message: Message, media: MediaFile) -> None:
-    stored = runtime.storage.put(media.data)
+    stored = file_holds.store(session, runtime.storage, media.data)
     session.add(
         Attachment(
             message_id=message.id,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from channels.email.quote import split_quoted
 from channels.message import AutoKind, Channel, InboundMessage
-from servicedesk import audit, deadlines, notify, outbox, sms_consent
+from servicedesk import audit, deadlines, file_holds, notify, outbox, sms_consent
 from servicedesk.errors import DeliveryRefusedError
 from servicedesk.intake.envelope import Envelope
 from servicedesk.intake.filters import normalise_phone
@@ -165,7 +165,7 @@ def _store_attachments(
     session: Session, runtime: Runtime, message: Message, msg: InboundMessage
 ) -> None:
     for attachment in msg.attachments:
-        stored = runtime.storage.put(attachment.data)
+        stored = file_holds.store(session, runtime.storage, attachment.data)
         session.add(
             Attachment(
                 message_id=message.id,

@@ -1,0 +1,88 @@
+"""Attachment files are shared by content: one person's erasure and
+another person's enquiry with a file of the very same content, at the
+same moment, on PostgreSQL with sessions of their own.  Whichever comes
+first, the enquiry's attachment can be opened afterwards."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from sqlalchemy import select
+
+from channels.message import Attachment, InboundMessage
+from servicedesk import audit, retention
+from servicedesk.intake import pipeline
+from servicedesk.models import Attachment as AttachmentRow
+from servicedesk.models import Message
+from tests.integration.test_intake_concurrency import ADDRESS, Desk, desk, enquiry
+
+pytestmark = pytest.mark.postgres
+__all__ = ["desk"]  # the fixture
+ERASED = "poistettava@example.fi"
+CERTIFICATE = b"%PDF-1.4\n% the same school certificate, sent by two people\n"
+
+
+def with_certificate(number: int, address: str, text: str) -> InboundMessage:
+    return dataclasses.replace(
+        enquiry(number, text),
+        sender_address=address,
+        attachments=(Attachment("todistus.pdf", "application/pdf", CERTIFICATE),),
+    )
+
+
+def erased_with_their_file(desk: Desk, number: int) -> list[str]:
+    """Someone's enquiry with the certificate, then their erasure
+    (committed); the file keys it leaves to delete."""
+    desk.taken_in(with_certificate(number, ERASED, "Todistukseni liitteenä."))
+    with desk.runtime.db.transaction() as session:
+        erased = retention.erase_contact(
+            session, ERASED, actor=audit.Actor("tietosuoja"), now=desk.runtime.now()
+        )
+    assert len(erased.storage_keys) == 1
+    return erased.storage_keys
+
+
+def attachment_of(desk: Desk, record_id: int) -> bytes:
+    ticket_id = desk.records([record_id])[0].ticket_id
+    with desk.runtime.db.session() as session:
+        key = session.execute(
+            select(AttachmentRow.storage_key)
+            .join(Message, Message.id == AttachmentRow.message_id)
+            .where(Message.ticket_id == ticket_id)
+        ).scalar_one()
+    return desk.runtime.storage.read(key)
+
+
+def test_an_erasure_keeps_a_file_an_enquiry_being_taken_in_shares(desk: Desk) -> None:
+    """The erasure deletes its files while the other enquiry, with the
+    same file, is written and not committed: the erasure waits for it,
+    and keeps the file."""
+    keys = erased_with_their_file(desk, 40)
+    message = with_certificate(41, ADDRESS, "Liitteenä todistus.")
+    later = desk.store(message)
+    deleted: list[int] = []
+
+    def delete_files() -> None:
+        with desk.runtime.db.session() as session:
+            deleted.append(retention.delete_files(session, desk.runtime.storage, keys))
+            session.commit()
+
+    desk.meanwhile(message, later, delete_files)
+
+    assert deleted == [0]
+    assert attachment_of(desk, later) == CERTIFICATE
+
+
+def test_an_enquiry_after_an_erasure_stores_the_shared_file_anew(desk: Desk) -> None:
+    """The other way round: the erasure has deleted the file and not
+    committed when the enquiry stores the same content; the enquiry waits
+    for it, and then stores the file again."""
+    keys = erased_with_their_file(desk, 42)
+    later = desk.store(with_certificate(43, ADDRESS, "Liitteenä todistus."))
+    deleted = desk.holding(
+        lambda session: retention.delete_files(session, desk.runtime.storage, keys),
+        lambda: pipeline.process_record(desk.runtime, later),
+    )
+    assert deleted == 1
+    assert attachment_of(desk, later) == CERTIFICATE
