@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from servicedesk import access
 from servicedesk.masking import IDENTITY_CODE, MASK
@@ -302,6 +302,7 @@ def search(
             select(Ticket)
             .where(Ticket.id.in_([ticket_id for ticket_id, _ in chosen]))
             .options(
+                defer(Ticket.routing),  # the routing explanation: the ticket page shows it
                 joinedload(Ticket.contact),
                 joinedload(Ticket.organization),
                 joinedload(Ticket.assignee),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from channels.email.quote import split_quoted
 from servicedesk import access
@@ -179,7 +179,9 @@ def _related(session: Session, ticket: Ticket, user: User) -> list[Related]:
         {
             t.id: t
             for t in session.execute(
-                select(Ticket).where(Ticket.id.in_([p[1] for p in pairs]), access.visible(user))
+                select(Ticket)
+                .where(Ticket.id.in_([p[1] for p in pairs]), access.visible(user))
+                .options(defer(Ticket.routing))
             ).scalars()
         }
         if pairs
@@ -217,6 +219,7 @@ def build(session: Session, ticket: Ticket, user: User, now: datetime) -> Ticket
                 .where(
                     Ticket.contact_id == contact.id, Ticket.id != ticket.id, access.visible(user)
                 )
+                .options(defer(Ticket.routing))  # this ticket's explanation only
                 .order_by(Ticket.id.desc())
                 .limit(OTHER_TICKETS_SHOWN)
             ).scalars()
