@@ -17,7 +17,7 @@ as if it had been called there.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, TypeVar
 
@@ -53,10 +53,22 @@ class Later(Generic[T]):
         self._work = work
         self._future = future
 
+    @property
+    def in_request(self) -> bool:
+        """Whether the work was left to the request (run when taken)."""
+        return self._future is None
+
     def result(self) -> T:
         if self._future is None:
             return self._work(db())
         return self._future.result()
+
+
+def results(laters: Sequence[Later[T]]) -> list[T]:
+    """Each of ``laters``' results, in order: the work left to the request
+    done first, while the others are still running beside it."""
+    done = {i: later.result() for i, later in enumerate(laters) if later.in_request}
+    return [done[i] if i in done else later.result() for i, later in enumerate(laters)]
 
 
 def beside(work: Callable[[Session], T]) -> Later[T]:

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from servicedesk.console import console, forms, labels, listing
-from servicedesk.console.beside import beside
+from servicedesk.console.beside import beside, results
 from servicedesk.console.forms import DeskFilterForm
 from servicedesk.console.identity import me, my_queues
 from servicedesk.desk_policies import DESKS
@@ -54,7 +54,7 @@ def counts_beside(
     ``{"counts": ..., "views": ...}`` when drawing the page."""
     counts = beside(lambda session: listing.open_counts(session, queue_ids))
     views = beside(listing.counting_views(user, audience, now))
-    return lambda: {"counts": counts.result(), "views": views.result()}
+    return lambda: dict(zip(("counts", "views"), results([counts, views]), strict=True))
 
 
 def _filter_choices(

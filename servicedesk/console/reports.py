@@ -27,7 +27,7 @@ from servicedesk import report_durations
 from servicedesk import reports as figures
 from servicedesk.charts import ChartWords, Table, bar_chart, line_chart, table_html, to_csv
 from servicedesk.console import console, labels
-from servicedesk.console.beside import beside
+from servicedesk.console.beside import beside, results
 from servicedesk.console.identity import me
 from servicedesk.errors import ValidationError
 from servicedesk.models import Role, User
@@ -360,7 +360,7 @@ def _run_side_by_side(shown: Sequence[Report], filters: Filters) -> list[Table]:
 
     others = [beside(build(report)) for report in shown[1:]]
     first = build(shown[0])(db())
-    return [first, *(later.result() for later in others)]
+    return [first, *results(others)]
 
 
 @console.get("/console/reports")
