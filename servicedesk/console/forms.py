@@ -36,8 +36,9 @@ MAX_BODY = 100_000
 class QuickSelect(Select):
     """wtforms' ``<select>``, each plain option written by one f-string of
     escaped parts instead of wtforms' general attribute builder: the same
-    HTML, in a thirtieth of the time.  A desk page has some 150 options (assignees,
-    regions, topics), and building them was a fifth of its rendering."""
+    HTML, in a fifth of the time (4 µs an option against 20).  A desk page
+    has some 150 options (assignees, regions, topics), and building them
+    was a fifth of its rendering."""
 
     @classmethod
     def render_option(cls, choice: SelectChoice, **kwargs: Any) -> Markup:
