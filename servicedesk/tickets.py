@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, defer
 
 from servicedesk import access, audit, auto_notices, deadlines, feedback, notify, outbox
 from servicedesk.audit import Actor
@@ -266,7 +266,15 @@ def forward_targets(session: Session, user: User | None, ticket: Ticket) -> list
     rows = session.execute(
         select(Queue, Organization)
         .join(Organization, Organization.id == Queue.organization_id)
-        .options(contains_eager(Queue.organization))
+        .options(
+            contains_eager(Queue.organization),
+            # Names are what the forward menu shows; not the routing data.
+            defer(Queue.topics),
+            defer(Queue.languages),
+            defer(Organization.aliases),
+            defer(Organization.staff_email_domains),
+            defer(Organization.opening_hours),
+        )
         .where(Queue.active, Organization.active, Queue.audience == ticket.audience)
         .order_by(Organization.position, Organization.id, Queue.position, Queue.id)
     ).all()
