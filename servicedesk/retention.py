@@ -288,35 +288,27 @@ def delete_files(session: Session, storage: Storage, keys: list[str]) -> int:
     """After commit: delete the files no attachment in use still needs."""
     if not keys:
         return 0
-    digests: dict[str, str] = {
-        key: digest
-        for key, digest in session.execute(
-            select(Attachment.storage_key, Attachment.sha256).where(
-                Attachment.storage_key.in_(keys)
+    digests = set(
+        session.execute(select(Attachment.sha256).where(Attachment.storage_key.in_(keys))).scalars()
+    )
+    # An intake storing the same content holds its digest until it commits
+    # (``file_holds``): waited for here, its attachment is in use below.
+    # In one order, so two erasures at once cannot deadlock.
+    for digest in sorted(digests):
+        file_holds.claim_for_deleting(session, digest)
+    in_use = set(
+        session.execute(
+            select(Attachment.storage_key).where(
+                Attachment.storage_key.in_(keys), Attachment.deleted_at.is_(None)
             )
-        )
-    }
+        ).scalars()
+    )
     deleted = 0
     for key in keys:
-        if key in digests:
-            # An intake storing the same content now holds it until it
-            # commits (``file_holds``); then its attachment is in use.
-            file_holds.claim_for_deleting(session, digests[key])
-        if not _in_use(session, key):
+        if key not in in_use:
             storage.delete(key)
             deleted += 1
     return deleted
-
-
-def _in_use(session: Session, key: str) -> bool:
-    return (
-        session.execute(
-            select(Attachment.id)
-            .where(Attachment.storage_key == key, Attachment.deleted_at.is_(None))
-            .limit(1)
-        ).first()
-        is not None
-    )
 
 
 def run_recorded(
