@@ -288,14 +288,10 @@ def open_counts(session: Session, queue_ids: Sequence[str]) -> dict[str, int]:
     return {queue_id: count for queue_id, count in rows if queue_id is not None}
 
 
-def view_counts(session: Session, user: User, audience: str, now: datetime) -> dict[str, int]:
-    """Active tickets in the desk's own views (mine, unassigned, overdue, all)."""
-    return counting_views(user, audience, now)(session)
-
-
 def counting_views(user: User, audience: str, now: datetime) -> Callable[[Session], dict[str, int]]:
-    """``view_counts``' query, built now from the user, to be run on any
-    session later (one of its own, beside the request's)."""
+    """Active tickets in the desk's own views (all, mine, unassigned,
+    overdue): the query, built now from the user, to be run on any session
+    later (one of its own, beside the request's)."""
     # One pass over the desk's active tickets, not one per view: each view
     # is the "all" scope narrowed by one more condition (``_scope``).
     every = func.count(Ticket.id)

@@ -42,7 +42,7 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         Index("ix_tickets_queue_status_id", "queue_id", "status", "id"),
-        # The desk's view counts (listing.view_counts) read the assignee,
+        # The desk's view counts (listing.counting_views) read the assignee,
         # the deadline and the organisation from the index alone (0010).
         Index(
             "ix_tickets_audience_status_id",

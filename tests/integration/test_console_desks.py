@@ -174,13 +174,13 @@ def test_lists_show_every_ticket_the_user_may_open(client, rt, session, desks) -
         assert client.get(f"/console/tickets/{ticket.number}").status_code == 200
         assert ticket.number in listed
     assert mine == [in_no_queue.number]
-    counts = listing.view_counts(session, user, "applicant", rt.now())
+    counts = listing.counting_views(user, "applicant", rt.now())(session)
     assert (counts["all"], counts["mine"]) == (len(listed), len(mine))
 
 
 def test_view_counts_match_their_lists(client, rt, session, desks) -> None:
     user = _sign_in(client, session, "agent")
-    counts = listing.view_counts(session, user, "applicant", rt.now())
+    counts = listing.counting_views(user, "applicant", rt.now())(session)
     for kind, path in (("all", ""), ("mine", "mine"), ("unassigned", "unassigned"),
                        ("overdue", "overdue")):  # fmt: skip
         listed = numbers(client.get(f"/console/desks/applicants/{path}"))
