@@ -227,15 +227,22 @@ def suggest_for_text(
     return _suggest(session, text, language, audience, classify(text), region, limit)
 
 
-def suggest_for_ticket(session: Session, ticket: Ticket, limit: int = 5) -> list[ArticleHit]:
+def suggest_for_ticket(
+    session: Session, ticket: Ticket, limit: int = 5, *, first_message: str | None = None
+) -> list[ArticleHit]:
     """Articles (internal ones too) for the ticket an agent has open: its
-    topic, and the words of its subject and first message."""
-    first = session.execute(
-        select(Message.body_text)
-        .where(Message.ticket_id == ticket.id, Message.direction == "inbound")
-        .order_by(Message.id)
-        .limit(1)
-    ).scalar_one_or_none()
+    topic, and the words of its subject and first message (read here
+    unless the caller, whose page shows the thread, gives its text)."""
+    first = (
+        first_message
+        if first_message is not None
+        else session.execute(
+            select(Message.body_text)
+            .where(Message.ticket_id == ticket.id, Message.direction == "inbound")
+            .order_by(Message.id)
+            .limit(1)
+        ).scalar_one_or_none()
+    )
     text = f"{ticket.subject}\n{(first or '')[:4000]}"
     topics = {ticket.topic} - {"other"} | classify(text, ticket.audience)
     return _suggest(

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, defer
+from sqlalchemy.sql.base import ExecutableOption
 
 from servicedesk import access, audit, auto_notices, deadlines, feedback, notify, outbox
 from servicedesk.audit import Actor
@@ -36,8 +37,14 @@ PRIORITIES = ("low", "normal", "high")
 MAX_BODY = 100_000
 
 
-def get_visible(session: Session, number: str, user: User | None) -> Ticket:
-    ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one_or_none()
+def get_visible(
+    session: Session, number: str, user: User | None, *options: ExecutableOption
+) -> Ticket:
+    """Ticket ``number`` if ``user`` may see it; ``options`` load what the
+    caller shows of it in the same statement."""
+    ticket = session.execute(
+        select(Ticket).where(Ticket.number == number).options(*options)
+    ).scalar_one_or_none()
     if ticket is None or not access.can_see(user, ticket):
         raise NotFoundError(f"no ticket {number}")
     return ticket

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from flask import g, redirect, request, url_for
 from flask_babel import get_locale
 from flask_login import UserMixin, current_user
+from sqlalchemy import select
 
 from servicedesk import access
 from servicedesk.console import console
@@ -22,7 +23,7 @@ from servicedesk.console.listing import visible_desks, visible_queues
 from servicedesk.db import DATABASE_UNAVAILABLE
 from servicedesk.desk_policies import DESKS
 from servicedesk.extensions import login_manager
-from servicedesk.models import Queue, User
+from servicedesk.models import Organization, Queue, User
 from servicedesk.web import database_failed, database_unavailable, db
 from servicedesk.whole_numbers import row_id, whole_number
 
@@ -56,7 +57,18 @@ def load_user(raw: str) -> ConsoleUser | None:
     if user_id is None or version is None:
         return None
     try:
-        user = db().get(User, user_id)
+        # With the user's organisation: every page's menu asks whether an
+        # agent of a regional desk may edit its templates.
+        found = (
+            db()
+            .execute(
+                select(User, Organization)
+                .outerjoin(Organization, Organization.id == User.organization_id)
+                .where(User.id == user_id)
+            )
+            .first()
+        )
+        user = found[0] if found else None
     except DATABASE_UNAVAILABLE as exc:
         # Set aside for the sign-in guard, which raises it (the "try again"
         # page); an error page that loads the user first (an expired form)

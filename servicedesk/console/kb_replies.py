@@ -43,14 +43,15 @@ class Suggestion:
     link: str  # the public link "insert link" adds ("" for internal articles)
 
 
-def suggestions(ticket: Ticket) -> list[Suggestion]:
-    """Articles that may answer the ticket, best first."""
+def suggestions(ticket: Ticket, first_message: str | None = None) -> list[Suggestion]:
+    """Articles that may answer the ticket, best first (``first_message``:
+    the contact's first message, when the page has it)."""
     session = db()
     if not access.can_see(me(), ticket):
         return []
     base_url = runtime().settings.base_url
     found = []
-    for hit in knowledge.suggest_for_ticket(session, ticket):
+    for hit in knowledge.suggest_for_ticket(session, ticket, first_message=first_message):
         article = session.get(Article, hit.article_id)
         if article is None:
             continue

@@ -92,6 +92,13 @@ class TicketPage:
         return max(inbound, default=0)
 
     @property
+    def first_from_contact(self) -> str:
+        """The text of the contact's first message ("" for none), which the
+        knowledge-base suggestions read with the subject."""
+        inbound = [e.message for e in self.entries if e.message.direction == "inbound"]
+        return min(inbound, key=lambda m: m.id).body_text if inbound else ""
+
+    @property
     def sms_opted_out(self) -> bool:
         phones = [i for i in self.identities if i.kind == "phone"]
         return bool(phones) and all(i.is_opted_out for i in phones)
@@ -210,7 +217,18 @@ def build(session: Session, ticket: Ticket, user: User, now: datetime) -> Ticket
         else []
     )
     code = (contact.municipality_code if contact else None) or ticket.municipality_code
-    municipality = session.get(Municipality, code) if code else None
+    # The municipality with its region, mostly the ticket's own: then one
+    # statement reads both.
+    found = (
+        session.execute(
+            select(Municipality, Region)
+            .outerjoin(Region, Region.code == Municipality.region_code)
+            .where(Municipality.code == code)
+        ).first()
+        if code
+        else None
+    )
+    municipality = found[0] if found else None
     region = session.get(Region, ticket.region_code) if ticket.region_code else None
     others = (
         list(

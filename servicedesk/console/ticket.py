@@ -13,7 +13,7 @@ from flask import abort, render_template, send_file
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from channels.message import Channel
 from servicedesk import access, feedback, notify
@@ -30,7 +30,7 @@ from servicedesk.console import (
 from servicedesk.console.identity import me
 from servicedesk.errors import DeliveryRefusedError
 from servicedesk.lifecycle import TRANSITIONS, TicketStatus
-from servicedesk.models import Attachment, CallRecord, Message, Ticket, User
+from servicedesk.models import Attachment, CallRecord, Message, Queue, Ticket, User
 from servicedesk.web import db, runtime
 
 SAFE_CONTENT_TYPE = re.compile(r"^[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+$")
@@ -189,7 +189,16 @@ def render_ticket(
 
 @console.get("/console/tickets/<number>")
 def ticket_page(number: str) -> Any:
-    ticket = ticket_ops.get_visible(db(), number, me())
+    # The page shows the contact and names the queue (with its
+    # organisation) and the assignee: one statement reads them all.
+    ticket = ticket_ops.get_visible(
+        db(),
+        number,
+        me(),
+        joinedload(Ticket.contact),
+        joinedload(Ticket.queue).joinedload(Queue.organization),
+        joinedload(Ticket.assignee),
+    )
     return render_ticket(ticket)
 
 

@@ -15,7 +15,13 @@ from servicedesk import knowledge
 from servicedesk.knowledge import Draft
 from servicedesk.models import Article, ArticleUse
 from tests.integration import console_kit
-from tests.integration.console_kit import fast_sign_in, make_user, send_answer, token
+from tests.integration.console_kit import (
+    add_first_message,
+    fast_sign_in,
+    make_user,
+    send_answer,
+    token,
+)
 from tests.integration.issue7_kit import make_contact, make_ticket
 
 app = console_kit.app  # the fixture, with compiled templates shared between tests
@@ -155,3 +161,23 @@ def test_insert_follows_the_ticket_visibility(client, session, ticket, articles)
         data={"csrf_token": token(client), "kb_insert": f"answer:{articles['public'].id}"},
     )
     assert response.status_code == 404
+
+
+def test_suggestions_read_the_contacts_first_message(signed_in, session, rt, articles) -> None:
+    """The subject and the contact's first message choose the articles; a
+    later message does not, whatever it says."""
+    contact = make_contact(session, email="aino@example.org")
+    asks_first, asks_later = (
+        make_ticket(session, rt.now(), contact=contact, topic="other", subject="Kysymys", body=b)
+        for b in (BODY.replace(".", "?"), "Hei, kiitos viimeisestä.")
+    )
+    for ticket, later in ((asks_first, "Kiitos!"), (asks_later, BODY)):
+        add_first_message(session, ticket, contact, "email", "Re: Kysymys", later, rt.now())
+    session.commit()
+
+    def suggested(number: str) -> bool:
+        page = signed_in.get(f"/console/tickets/{number}").get_data(as_text=True)
+        return f'value="answer:{articles["public"].id}"' in page
+
+    assert suggested(asks_first.number)
+    assert not suggested(asks_later.number)
