@@ -15,6 +15,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from channels.message import Attachment, Channel, Hints, InboundMessage
@@ -95,9 +96,16 @@ def submit(runtime: Runtime, session: Session, message: InboundMessage, source: 
             # is told their message arrived and the number follows by mail
             # (as when the desk is too busy to make its ticket at once).
             logger.exception("web submission %s stored but not processed yet", record_id)
-    record = session.get(IntakeRecord, record_id, populate_existing=True)
-    if record is None or record.ticket_id is None:
+    # The record with its ticket, as the pipeline left them: one statement.
+    found = session.execute(
+        select(IntakeRecord, Ticket)
+        .outerjoin(Ticket, Ticket.id == IntakeRecord.ticket_id)
+        .where(IntakeRecord.id == record_id)
+        .execution_options(populate_existing=True)
+    ).first()
+    record, ticket = found if found is not None else (None, None)
+    if record is None or ticket is None:
         if record is not None and record.status == IntakeStatus.FAILED:
             logger.warning("web submission %s failed: %s", record_id, record.error)
         return Outcome(ticket=None, is_new=is_new)
-    return Outcome(ticket=session.get(Ticket, record.ticket_id), is_new=is_new)
+    return Outcome(ticket=ticket, is_new=is_new)
