@@ -16,6 +16,7 @@ one after the other.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -31,10 +32,20 @@ def lock_id(digest: str) -> int:
 
 def store(session: Session, storage: Storage, data: bytes) -> StoredFile:
     """Store ``data`` for a row this transaction is about to add."""
+    return store_all(session, storage, [data])[0]
+
+
+def store_all(session: Session, storage: Storage, contents: Sequence[bytes]) -> list[StoredFile]:
+    """Store ``contents`` (in their order) for rows this transaction is
+    about to add.  The locks are taken in the order of the digests, as an
+    erasure takes its own: otherwise an enquiry and an erasure sharing two
+    files could each hold one and wait for the other."""
     if session.get_bind().dialect.name == "postgresql":
-        digest = hashlib.sha256(data).hexdigest()
-        session.execute(text("SELECT pg_advisory_xact_lock_shared(:id)"), {"id": lock_id(digest)})
-    return storage.put(data)
+        for digest in sorted({hashlib.sha256(data).hexdigest() for data in contents}):
+            session.execute(
+                text("SELECT pg_advisory_xact_lock_shared(:id)"), {"id": lock_id(digest)}
+            )
+    return [storage.put(data) for data in contents]
 
 
 def claim_for_deleting(session: Session, digest: str) -> None:

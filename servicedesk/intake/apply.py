@@ -164,8 +164,8 @@ def _new_ticket(
 def _store_attachments(
     session: Session, runtime: Runtime, message: Message, msg: InboundMessage
 ) -> None:
-    for attachment in msg.attachments:
-        stored = file_holds.store(session, runtime.storage, attachment.data)
+    files = file_holds.store_all(session, runtime.storage, [a.data for a in msg.attachments])
+    for attachment, stored in zip(msg.attachments, files, strict=True):
         session.add(
             Attachment(
                 message_id=message.id,

@@ -6,16 +6,25 @@ first, the enquiry's attachment can be opened afterwards."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import logging
 
 import pytest
 from sqlalchemy import select
 
 from channels.message import Attachment, InboundMessage
-from servicedesk import audit, retention
+from servicedesk import audit, file_holds, retention
 from servicedesk.intake import pipeline
 from servicedesk.models import Attachment as AttachmentRow
 from servicedesk.models import Message
-from tests.integration.test_intake_concurrency import ADDRESS, Desk, desk, enquiry
+from tests.integration.test_intake_concurrency import (
+    ADDRESS,
+    Desk,
+    desk,
+    enquiry,
+    in_thread_as,
+    wait_until_blocked,
+)
 
 pytestmark = pytest.mark.postgres
 __all__ = ["desk"]  # the fixture
@@ -86,3 +95,55 @@ def test_an_enquiry_after_an_erasure_stores_the_shared_file_anew(desk: Desk) -> 
     )
     assert deleted == 1
     assert attachment_of(desk, later) == CERTIFICATE
+
+
+def test_an_enquiry_with_two_shared_files_and_their_erasure_do_not_wait_on_each_other(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An erasure takes its files' locks in the order of their digests.
+    An enquiry with the same two files, listed the other way round, takes
+    them in that order too: otherwise each would hold one and wait for the
+    other, until PostgreSQL broke the deadlock a second later by failing
+    one of them."""
+    files = sorted(
+        (b"%PDF-1.4\n% a certificate\n", b"%PDF-1.4\n% a transcript\n"),
+        key=lambda data: hashlib.sha256(data).hexdigest(),
+    )
+    both = tuple(Attachment(f"liite{n}.pdf", "application/pdf", d) for n, d in enumerate(files))
+    desk.taken_in(
+        dataclasses.replace(enquiry(44, "Liitteet."), sender_address=ERASED, attachments=both)
+    )
+    with desk.runtime.db.transaction() as session:
+        erased = retention.erase_contact(
+            session, ERASED, actor=audit.Actor("tietosuoja"), now=desk.runtime.now()
+        )
+    later = desk.store(dataclasses.replace(enquiry(45, "Liitteet taas."), attachments=both[::-1]))
+    erasing = desk.runtime.db.sessions()
+    # The erasure holds the first file, as delete_files does before the second.
+    file_holds.claim_for_deleting(erasing, hashlib.sha256(files[0]).hexdigest())
+    intake = in_thread_as(desk.runtime, lambda: pipeline.process_record(desk.runtime, later))
+    caplog.set_level(logging.INFO, logger="servicedesk.intake.pipeline")
+    intake.start()
+    try:
+        wait_until_blocked(desk.engine, intake)
+        deleted = retention.delete_files(erasing, desk.runtime.storage, erased.storage_keys)
+        erasing.commit()
+    finally:
+        erasing.close()
+    intake.join(timeout=60)
+
+    assert deleted == 2
+    assert "met a concurrent transaction" not in caplog.text
+    assert desk.records([later])[0].ticket_id is not None
+    assert sorted(attachments_of(desk, later)) == files
+
+
+def attachments_of(desk: Desk, record_id: int) -> list[bytes]:
+    ticket_id = desk.records([record_id])[0].ticket_id
+    with desk.runtime.db.session() as session:
+        keys = session.execute(
+            select(AttachmentRow.storage_key)
+            .join(Message, Message.id == AttachmentRow.message_id)
+            .where(Message.ticket_id == ticket_id)
+        ).scalars()
+        return [desk.runtime.storage.read(key) for key in keys]
