@@ -53,14 +53,8 @@ def erased_with_their_file(desk: Desk, number: int) -> list[str]:
 
 
 def attachment_of(desk: Desk, record_id: int) -> bytes:
-    ticket_id = desk.records([record_id])[0].ticket_id
-    with desk.runtime.db.session() as session:
-        key = session.execute(
-            select(AttachmentRow.storage_key)
-            .join(Message, Message.id == AttachmentRow.message_id)
-            .where(Message.ticket_id == ticket_id)
-        ).scalar_one()
-    return desk.runtime.storage.read(key)
+    (only,) = attachments_of(desk, record_id)
+    return only
 
 
 def test_an_erasure_keeps_a_file_an_enquiry_being_taken_in_shares(desk: Desk) -> None:
