@@ -32,23 +32,28 @@ ERASED = "poistettava@example.fi"
 CERTIFICATE = b"%PDF-1.4\n% the same school certificate, sent by two people\n"
 
 
+CERTIFICATE_FILE = Attachment("todistus.pdf", "application/pdf", CERTIFICATE)
+
+
 def with_certificate(number: int, address: str, text: str) -> InboundMessage:
     return dataclasses.replace(
-        enquiry(number, text),
-        sender_address=address,
-        attachments=(Attachment("todistus.pdf", "application/pdf", CERTIFICATE),),
+        enquiry(number, text), sender_address=address, attachments=(CERTIFICATE_FILE,)
     )
 
 
-def erased_with_their_file(desk: Desk, number: int) -> list[str]:
-    """Someone's enquiry with the certificate, then their erasure
-    (committed); the file keys it leaves to delete."""
-    desk.taken_in(with_certificate(number, ERASED, "Todistukseni liitteenä."))
+def erased_with_their_files(
+    desk: Desk, number: int, files: tuple[Attachment, ...] = (CERTIFICATE_FILE,)
+) -> list[str]:
+    """Someone's enquiry with ``files`` (the certificate), then their
+    erasure (committed); the file keys it leaves to delete."""
+    desk.taken_in(
+        dataclasses.replace(enquiry(number, "Liitteet."), sender_address=ERASED, attachments=files)
+    )
     with desk.runtime.db.transaction() as session:
         erased = retention.erase_contact(
             session, ERASED, actor=audit.Actor("tietosuoja"), now=desk.runtime.now()
         )
-    assert len(erased.storage_keys) == 1
+    assert len(erased.storage_keys) == len(files)
     return erased.storage_keys
 
 
@@ -61,7 +66,7 @@ def test_an_erasure_keeps_a_file_an_enquiry_being_taken_in_shares(desk: Desk) ->
     """The erasure deletes its files while the other enquiry, with the
     same file, is written and not committed: the erasure waits for it,
     and keeps the file."""
-    keys = erased_with_their_file(desk, 40)
+    keys = erased_with_their_files(desk, 40)
     message = with_certificate(41, ADDRESS, "Liitteenä todistus.")
     later = desk.store(message)
     deleted: list[int] = []
@@ -81,7 +86,7 @@ def test_an_enquiry_after_an_erasure_stores_the_shared_file_anew(desk: Desk) -> 
     """The other way round: the erasure has deleted the file and not
     committed when the enquiry stores the same content; the enquiry waits
     for it, and then stores the file again."""
-    keys = erased_with_their_file(desk, 42)
+    keys = erased_with_their_files(desk, 42)
     later = desk.store(with_certificate(43, ADDRESS, "Liitteenä todistus."))
     deleted = desk.holding(
         lambda session: retention.delete_files(session, desk.runtime.storage, keys),
@@ -104,13 +109,7 @@ def test_an_enquiry_with_two_shared_files_and_their_erasure_do_not_wait_on_each_
         key=lambda data: hashlib.sha256(data).hexdigest(),
     )
     both = tuple(Attachment(f"liite{n}.pdf", "application/pdf", d) for n, d in enumerate(files))
-    desk.taken_in(
-        dataclasses.replace(enquiry(44, "Liitteet."), sender_address=ERASED, attachments=both)
-    )
-    with desk.runtime.db.transaction() as session:
-        erased = retention.erase_contact(
-            session, ERASED, actor=audit.Actor("tietosuoja"), now=desk.runtime.now()
-        )
+    keys = erased_with_their_files(desk, 44, both)
     later = desk.store(dataclasses.replace(enquiry(45, "Liitteet taas."), attachments=both[::-1]))
     erasing = desk.runtime.db.sessions()
     # The erasure holds the first file, as delete_files does before the second.
@@ -120,7 +119,7 @@ def test_an_enquiry_with_two_shared_files_and_their_erasure_do_not_wait_on_each_
     intake.start()
     try:
         wait_until_blocked(desk.engine, intake)
-        deleted = retention.delete_files(erasing, desk.runtime.storage, erased.storage_keys)
+        deleted = retention.delete_files(erasing, desk.runtime.storage, keys)
         erasing.commit()
     finally:
         erasing.close()
