@@ -43,9 +43,9 @@ class Suggestion:
     link: str  # the public link "insert link" adds ("" for internal articles)
 
 
-def suggestions(ticket: Ticket, first_message: str | None = None) -> list[Suggestion]:
+def suggestions(ticket: Ticket, first_message: str) -> list[Suggestion]:
     """Articles that may answer the ticket, best first (``first_message``:
-    the contact's first message, when the page has it)."""
+    the contact's first message, which the ticket page has)."""
     session = db()
     if not access.can_see(me(), ticket):
         return []
