@@ -30,11 +30,6 @@ def lock_id(digest: str) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-def store(session: Session, storage: Storage, data: bytes) -> StoredFile:
-    """Store ``data`` for a row this transaction is about to add."""
-    return store_all(session, storage, [data])[0]
-
-
 def store_all(session: Session, storage: Storage, contents: Sequence[bytes]) -> list[StoredFile]:
     """Store ``contents`` (in their order) for rows this transaction is
     about to add.  The locks are taken in the order of the digests, as an

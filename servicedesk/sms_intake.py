@@ -134,7 +134,7 @@ def fetch_media(runtime: Runtime, message_id: int) -> int:
             session.commit()
             return 0
         kept_stems = {_stem(a.filename) for a in message.attachments}
-        kept = 0
+        fetched: list[MediaFile] = []
         try:
             for item in media:
                 stem = _stem(media_filename(item.url, item.content_type))
@@ -151,30 +151,35 @@ def fetch_media(runtime: Runtime, message_id: int) -> int:
                         session, message, now, f"{downloaded.filename} is larger than allowed"
                     )
                     continue
-                _keep(session, runtime, message, downloaded)
+                fetched.append(downloaded)
                 kept_stems.add(stem)
-                kept += 1
         except TemporaryDeliveryError:
+            _keep(session, runtime, message, fetched)
             session.commit()
             raise
+        _keep(session, runtime, message, fetched)
         session.commit()
+        kept = len(fetched)
         if kept:
             logger.info("kept %d MMS media of message %s", kept, message_id)
         return kept
 
 
-def _keep(session: Session, runtime: Runtime, message: Message, media: MediaFile) -> None:
-    stored = file_holds.store(session, runtime.storage, media.data)
-    session.add(
-        Attachment(
-            message_id=message.id,
-            filename=media.filename[:255] or "media",
-            content_type=media.content_type[:255] or "application/octet-stream",
-            size=stored.size,
-            sha256=stored.sha256,
-            storage_key=stored.key,
+def _keep(session: Session, runtime: Runtime, message: Message, media: list[MediaFile]) -> None:
+    """Keep the fetched media all at once: their files are stored (and
+    their locks taken) in the order an erasure takes its own."""
+    stored = file_holds.store_all(session, runtime.storage, [item.data for item in media])
+    for item, file in zip(media, stored, strict=True):
+        session.add(
+            Attachment(
+                message_id=message.id,
+                filename=item.filename[:255] or "media",
+                content_type=item.content_type[:255] or "application/octet-stream",
+                size=file.size,
+                sha256=file.sha256,
+                storage_key=file.key,
+            )
         )
-    )
     session.flush()
 
 

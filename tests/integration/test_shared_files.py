@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from channels.message import Attachment, InboundMessage
-from servicedesk import audit, file_holds, retention
+from channels.sms import RecordingSmsGateway
+from servicedesk import audit, file_holds, jobs, retention, sms_intake
 from servicedesk.intake import pipeline
 from servicedesk.models import Attachment as AttachmentRow
 from servicedesk.models import Message
@@ -129,6 +130,54 @@ def test_an_enquiry_with_two_shared_files_and_their_erasure_do_not_wait_on_each_
     assert "met a concurrent transaction" not in caplog.text
     assert desk.records([later])[0].ticket_id is not None
     assert sorted(attachments_of(desk, later)) == files
+
+
+def test_an_mms_with_two_shared_files_and_their_erasure_do_not_wait_on_each_other(
+    desk: Desk, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same for an MMS, whose pictures are fetched from Twilio by a
+    job after the message is taken in: it stores them all at once, their
+    locks in the order of their digests, not one by one as it fetches
+    them in the order Twilio lists them."""
+    files = sorted(
+        (b"\xff\xd8\xff a photo of the certificate", b"\xff\xd8\xff a photo of the transcript"),
+        key=lambda data: hashlib.sha256(data).hexdigest(),
+    )
+    both = tuple(Attachment(f"ME{n}.jpg", "image/jpeg", d) for n, d in enumerate(files))
+    keys = erased_with_their_files(desk, 46, both)
+    gateway = desk.runtime.sms = RecordingSmsGateway()
+    base = "https://api.twilio.com/2010-04-01/Accounts/AC" + "0" * 32 + "/Messages/MM1/Media/"
+    urls = [f"{base}ME{n:032x}" for n in range(2)]
+    for url, file in zip(urls, both[::-1], strict=True):
+        gateway.add_media(url, file)
+    form = {
+        "MessageSid": "MM" + "1" * 32,
+        "AccountSid": "AC" + "0" * 32,
+        "From": "+358401234567",
+        "To": "+358401110000",
+        "Body": "Kuvat todistuksesta",
+        "NumMedia": "2",
+        **{f"MediaUrl{n}": url for n, url in enumerate(urls)},
+        **{f"MediaContentType{n}": "image/jpeg" for n in range(2)},
+    }
+    later, _ = sms_intake.store_webhook(desk.runtime, form)
+    erasing = desk.runtime.db.sessions()
+    file_holds.claim_for_deleting(erasing, hashlib.sha256(files[0]).hexdigest())
+    intake = in_thread_as(desk.runtime, lambda: jobs.process_intake(later))
+    caplog.set_level(logging.INFO)
+    intake.start()
+    try:
+        wait_until_blocked(desk.engine, intake)
+        deleted = retention.delete_files(erasing, desk.runtime.storage, keys)
+        erasing.commit()
+    finally:
+        erasing.close()
+    intake.join(timeout=60)
+
+    assert deleted == 2
+    assert "deadlock" not in caplog.text
+    assert gateway.fetched == urls
+    assert sorted(attachments_of(desk, later)) == sorted(files)
 
 
 def attachments_of(desk: Desk, record_id: int) -> list[bytes]:
