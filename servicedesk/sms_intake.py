@@ -25,10 +25,10 @@ from channels.errors import ParseError, PermanentDeliveryError, TemporaryDeliver
 from channels.message import Attachment as MediaFile
 from channels.message import Channel
 from channels.sms import MAX_SID_LENGTH, media_filename, parse_webhook
-from servicedesk import audit, file_holds
-from servicedesk.intake import pipeline
+from servicedesk import audit
+from servicedesk.intake import apply, pipeline
 from servicedesk.intake.apply import Applied
-from servicedesk.models import Attachment, IntakeRecord, Message
+from servicedesk.models import IntakeRecord, Message
 from servicedesk.queueing import INBOUND
 from servicedesk.runtime import Runtime
 
@@ -166,20 +166,9 @@ def fetch_media(runtime: Runtime, message_id: int) -> int:
 
 
 def _keep(session: Session, runtime: Runtime, message: Message, media: list[MediaFile]) -> None:
-    """Keep the fetched media all at once: their files are stored (and
-    their locks taken) in the order an erasure takes its own."""
-    stored = file_holds.store_all(session, runtime.storage, [item.data for item in media])
-    for item, file in zip(media, stored, strict=True):
-        session.add(
-            Attachment(
-                message_id=message.id,
-                filename=item.filename[:255] or "media",
-                content_type=item.content_type[:255] or "application/octet-stream",
-                size=file.size,
-                sha256=file.sha256,
-                storage_key=file.key,
-            )
-        )
+    """Keep the fetched media all at once, so their files' locks are taken
+    in the order an erasure takes its own."""
+    apply.store_attachments(session, runtime, message, media, unnamed="media")
     session.flush()
 
 

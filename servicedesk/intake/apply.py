@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from channels.email.quote import split_quoted
+from channels.message import Attachment as InboundAttachment
 from channels.message import AutoKind, Channel, InboundMessage
 from servicedesk import audit, deadlines, file_holds, notify, outbox, sms_consent
 from servicedesk.errors import DeliveryRefusedError
@@ -161,21 +162,29 @@ def _new_ticket(
     return ticket
 
 
-def _store_attachments(
-    session: Session, runtime: Runtime, message: Message, msg: InboundMessage
+def store_attachments(
+    session: Session,
+    runtime: Runtime,
+    message: Message,
+    files: Sequence[InboundAttachment],
+    *,
+    unnamed: str = "attachment",
 ) -> None:
-    files = file_holds.store_all(session, runtime.storage, [a.data for a in msg.attachments])
-    for attachment, stored in zip(msg.attachments, files, strict=True):
+    """Keep ``files`` as the message's attachments: stored (their locks
+    taken in the order an erasure takes its own, ``file_holds``) and
+    added to the session; ``unnamed`` names a file that came without one."""
+    stored_files = file_holds.store_all(session, runtime.storage, [f.data for f in files])
+    for file, stored in zip(files, stored_files, strict=True):
         session.add(
             Attachment(
                 message_id=message.id,
-                filename=attachment.filename[:255] or "attachment",
-                content_type=attachment.content_type[:255] or "application/octet-stream",
+                filename=file.filename[:255] or unnamed,
+                content_type=file.content_type[:255] or "application/octet-stream",
                 size=stored.size,
                 sha256=stored.sha256,
                 storage_key=stored.key,
-                content_id=attachment.content_id,
-                is_inline=attachment.is_inline,
+                content_id=file.content_id,
+                is_inline=file.is_inline,
             )
         )
 
@@ -449,7 +458,7 @@ def apply(session: Session, runtime: Runtime, env: Envelope) -> Applied:
     )
     session.add(message)
     session.flush()
-    _store_attachments(session, runtime, message, msg)
+    store_attachments(session, runtime, message, msg.attachments)
     call_record = _record_call(session, env, ticket, message)
     _add_public_call_line(session, runtime, env, ticket, message)
 
