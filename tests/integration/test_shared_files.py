@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
@@ -112,19 +113,10 @@ def test_an_enquiry_with_two_shared_files_and_their_erasure_do_not_wait_on_each_
     both = tuple(Attachment(f"liite{n}.pdf", "application/pdf", d) for n, d in enumerate(files))
     keys = erased_with_their_files(desk, 44, both)
     later = desk.store(dataclasses.replace(enquiry(45, "Liitteet taas."), attachments=both[::-1]))
-    erasing = desk.runtime.db.sessions()
-    # The erasure holds the first file, as delete_files does before the second.
-    file_holds.claim_for_deleting(erasing, hashlib.sha256(files[0]).hexdigest())
-    intake = in_thread_as(desk.runtime, lambda: pipeline.process_record(desk.runtime, later))
     caplog.set_level(logging.INFO, logger="servicedesk.intake.pipeline")
-    intake.start()
-    try:
-        wait_until_blocked(desk.engine, intake)
-        deleted = retention.delete_files(erasing, desk.runtime.storage, keys)
-        erasing.commit()
-    finally:
-        erasing.close()
-    intake.join(timeout=60)
+    deleted = deleted_while_taken_in(
+        desk, files[0], keys, lambda: pipeline.process_record(desk.runtime, later)
+    )
 
     assert deleted == 2
     assert "met a concurrent transaction" not in caplog.text
@@ -161,23 +153,35 @@ def test_an_mms_with_two_shared_files_and_their_erasure_do_not_wait_on_each_othe
         **{f"MediaContentType{n}": "image/jpeg" for n in range(2)},
     }
     later, _ = sms_intake.store_webhook(desk.runtime, form)
-    erasing = desk.runtime.db.sessions()
-    file_holds.claim_for_deleting(erasing, hashlib.sha256(files[0]).hexdigest())
-    intake = in_thread_as(desk.runtime, lambda: jobs.process_intake(later))
     caplog.set_level(logging.INFO)
-    intake.start()
-    try:
-        wait_until_blocked(desk.engine, intake)
-        deleted = retention.delete_files(erasing, desk.runtime.storage, keys)
-        erasing.commit()
-    finally:
-        erasing.close()
-    intake.join(timeout=60)
+    deleted = deleted_while_taken_in(desk, files[0], keys, lambda: jobs.process_intake(later))
 
     assert deleted == 2
     assert "deadlock" not in caplog.text
     assert gateway.fetched == urls
     assert sorted(attachments_of(desk, later)) == sorted(files)
+
+
+def deleted_while_taken_in(
+    desk: Desk, first: bytes, keys: list[str], intake: Callable[[], object]
+) -> int:
+    """The erasure holds the ``first`` file, as delete_files does before
+    the second, when ``intake`` runs on a thread of its own; once it waits
+    for a lock, the erasure deletes ``keys`` and commits.  How many it
+    deleted."""
+    erasing = desk.runtime.db.sessions()
+    file_holds.claim_for_deleting(erasing, hashlib.sha256(first).hexdigest())
+    taking_in = in_thread_as(desk.runtime, intake)
+    taking_in.start()
+    try:
+        wait_until_blocked(desk.engine, taking_in)
+        deleted = retention.delete_files(erasing, desk.runtime.storage, keys)
+        erasing.commit()
+    finally:
+        erasing.close()
+    taking_in.join(timeout=60)
+    assert not taking_in.is_alive()
+    return deleted
 
 
 def attachments_of(desk: Desk, record_id: int) -> list[bytes]:
