@@ -8,9 +8,17 @@ import logging
 
 from servicedesk import outbox, runtime, sms_intake
 from servicedesk.intake import pipeline
-from servicedesk.queueing import INBOUND
+from servicedesk.queueing import INBOUND, OUTBOUND
 
 logger = logging.getLogger(__name__)
+
+#: A sweep fills a queue up to this many waiting jobs and no further.  After
+#: Redis was away, the whole backlog goes back in at once, not a few hundred
+#: records a minute; in a burst, what still waits in the queue is not queued
+#: a second time.  Two thousand intake jobs are more than a minute of two
+#: workers' work, so the workers do not run dry between sweeps.
+INTAKE_FILL = 2000
+OUTBOX_FILL = 200  # jobs of up to outbox.ROWS_PER_JOB rows each
 
 
 def process_intake(record_id: int) -> None:
@@ -30,8 +38,11 @@ def deliver_outbox(*item_ids: int) -> None:
 
 def sweep_outbox() -> int:
     rt = runtime.current()
+    room = rt.jobs.room(OUTBOUND, OUTBOX_FILL) * outbox.ROWS_PER_JOB
+    if not room:
+        return 0
     with rt.db.session() as session:
-        due = list(outbox.due_items(session, rt.now()))
+        due = list(outbox.due_items(session, rt.now(), limit=room))
     outbox.dispatch(rt, due)
     if due:
         logger.info("outbox sweep enqueued %d rows", len(due))
@@ -40,8 +51,11 @@ def sweep_outbox() -> int:
 
 def sweep_intake() -> int:
     rt = runtime.current()
+    room = rt.jobs.room(INBOUND, INTAKE_FILL)
+    if not room:
+        return 0
     with rt.db.session() as session:
-        stale = list(pipeline.stale_records(session, rt.now()))
+        stale = list(pipeline.stale_records(session, rt.now(), limit=room))
     for record_id in stale:
         rt.jobs.enqueue(INBOUND, process_intake, record_id)
     if stale:

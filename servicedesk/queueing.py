@@ -58,6 +58,11 @@ class JobQueue(Protocol):
         """Hand work over; True when it was queued or done."""
         ...
 
+    def room(self, queue: str, most: int) -> int:
+        """How many jobs a sweeper should hand this queue now, at most
+        ``most`` waiting in all: what already waits is not queued twice."""
+        ...
+
 
 class InlineJobQueue:
     """Runs each job at once in the calling process (the embedded default,
@@ -66,8 +71,16 @@ class InlineJobQueue:
     unreachable each failure is one line, not a traceback: the periodic
     jobs meet it every half minute until it is back."""
 
+    #: Inline, a sweep does its jobs itself while the caller waits: a few at
+    #: a time (50 intake records, 500 outbox rows), the next sweep takes the
+    #: next ones.
+    SWEEP_AT_ONCE = 50
+
     def __init__(self) -> None:
         self.lock = threading.RLock()
+
+    def room(self, queue: str, most: int) -> int:
+        return min(most, self.SWEEP_AT_ONCE)
 
     def enqueue(self, queue: str, func: JobFunc, *args: Any) -> bool:
         with self.lock:
@@ -95,6 +108,9 @@ class RecordingJobQueue:
     def enqueue(self, queue: str, func: JobFunc, *args: Any) -> bool:
         self.jobs.append((queue, func, args))
         return True
+
+    def room(self, queue: str, most: int) -> int:
+        return max(0, most - sum(1 for name, _func, _args in self.jobs if name == queue))
 
     def run_all(self) -> None:
         while self.jobs:
@@ -125,6 +141,15 @@ class RqJobQueue:
             logger.warning("could not enqueue %s on %s (%s); the sweeper will", func, queue, exc)
             return False
         return True
+
+    def room(self, queue: str, most: int) -> int:
+        from redis.exceptions import RedisError
+
+        try:
+            waiting = int(self.queue(queue).count)
+        except (RedisError, OSError):
+            return 0  # Redis away: the next sweep finds it all again
+        return max(0, most - waiting)
 
 
 def resolve(dotted: str) -> Callable[..., Any]:

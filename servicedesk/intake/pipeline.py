@@ -391,7 +391,7 @@ def is_waiting(runtime: Runtime, record_id: int) -> bool:
     return status == IntakeStatus.RECEIVED
 
 
-def stale_records(session: Session, now: datetime, limit: int = 200) -> Iterable[int]:
+def stale_records(session: Session, now: datetime, limit: int) -> Iterable[int]:
     """Records a lost job left behind: received a while ago, not done."""
     return (
         session.execute(

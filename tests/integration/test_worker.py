@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from redis import Redis
 from rq import SimpleWorker
+from sqlalchemy import func, select
 
 from servicedesk import outbox
 from servicedesk.intake import pipeline
 from servicedesk.models import IntakeRecord, OutboxItem, OutboxStatus, Ticket
 from servicedesk.queueing import PERIODIC, QUEUE_NAMES, PeriodicJob, PeriodicRunner, RqJobQueue
+from servicedesk.runtime import utc_now
 from tests.conftest import redis_test_url, require
 
 pytestmark = pytest.mark.redis
@@ -97,3 +100,48 @@ def test_periodic_jobs_are_scheduled_once_across_workers(redis_url) -> None:
     assert sum(len(s) for s in started) == 1
     assert len(runners[0].tick(1_000_090.0)) + len(runners[1].tick(1_000_090.0)) == 1
     assert {j.name for j in PERIODIC} >= {"sweep-outbox", "sweep-intake", "check-deadlines"}
+
+
+def test_a_backlog_left_while_redis_was_away_goes_back_in_one_sweep(rt, session, redis_url) -> None:
+    """More enquiries than the old few hundred a sweep came in while Redis
+    was away: the first sweep after it returns queues them all, and the
+    worker makes every one a ticket."""
+    from channels.message import Channel, InboundMessage
+
+    rt.jobs = RqJobQueue("redis://127.0.0.1:1/0")  # nothing listens there
+    assert rt.jobs.room("inbound", 2000) == 0, "no room is promised while Redis is away"
+    record_ids = []
+    for n in range(260):
+        message = InboundMessage(
+            channel=Channel.WEB,
+            external_id=f"web:backlog-{n}",
+            sender_address=f"backlog{n}@example.org",
+            text=f"Kysymys {n}: milloin haku alkaa?",
+        )
+        record_id, _ = pipeline.receive(
+            rt, channel="web", raw=pipeline.encode_inbound(message), external_id=message.external_id
+        )
+        record_ids.append(record_id)
+    rt.jobs = RqJobQueue(redis_url)
+    rt.clock = lambda: utc_now() + timedelta(minutes=3)  # the next sweep, later
+    rt.jobs.enqueue("maintenance", "servicedesk.jobs.sweep_intake")
+    SimpleWorker([rt.jobs.queue("maintenance")], connection=rt.jobs.connection).work(burst=True)
+    assert rt.jobs.queue("inbound").count == 260, "the whole backlog in one sweep"
+    work(rt)
+    statuses = session.scalars(
+        select(IntakeRecord.status).where(IntakeRecord.id.in_(record_ids))
+    ).all()
+    assert statuses == ["processed"] * 260
+    assert session.scalar(select(func.count()).select_from(Ticket)) == 260
+
+
+def test_a_sweep_fills_a_queue_only_up_to_what_it_is_given(redis_url) -> None:
+    """What already waits in the queue counts: a queue holding its fill gets
+    nothing more, so a sweep in a burst does not queue the waiting work twice."""
+    jobs = RqJobQueue(redis_url)
+    assert jobs.room("inbound", 5) == 5
+    for n in range(3):
+        jobs.enqueue("inbound", "servicedesk.jobs.process_intake", n)
+    assert jobs.room("inbound", 5) == 2
+    assert jobs.room("inbound", 3) == 0
+    assert jobs.room("outbound", 5) == 5, "each queue on its own"
