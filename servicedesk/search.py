@@ -23,6 +23,12 @@ split into ``Segment`` values; identity codes in them are masked again
 (messages are masked at intake, an agent's note might not be).
 
 How each database keeps its index up to date: see ``servicedesk.search_index``.
+
+The subjects' matches and passages do not depend on the messages': a
+caller that can run queries side by side (the console, ``beside``) hands
+``search`` a ``Start`` and they are read on a session of their own while
+the search reads the messages', so it waits for the slower of the two
+rather than for their sum.
 """
 
 from __future__ import annotations
@@ -30,8 +36,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import phonenumbers
 from sqlalchemy import ColumnElement, select
@@ -63,6 +70,17 @@ TERM = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
 NUMBER = re.compile(r"#?\s*(20\d\d)-(\d{1,9})")
 PHONE_LIKE = re.compile(r"\+?[\d\s().\-/]{5,24}")
 EMAIL_LIKE = re.compile(r"[^@\s]{0,64}@[^@\s]{0,190}")
+
+Start = Callable[[Callable[[Session], Any]], Callable[[], Any]]
+"""Starts a piece of a search on a session of its own, where it can, and
+returns what takes its result."""
+
+
+def in_turn(session: Session) -> Start:
+    """The default ``Start``: the piece runs on the search's own session
+    when its result is taken."""
+    return lambda work: lambda: work(session)
+
 
 # What a ticket gets for each kind of match, before the text rank.
 WEIGHT_NUMBER = 1000.0
@@ -223,7 +241,7 @@ class _Candidate:
 
 
 def _score(
-    session: Session, query: Query, where: Sequence[ColumnElement[bool]]
+    session: Session, query: Query, where: Sequence[ColumnElement[bool]], start: Start
 ) -> dict[int, _Candidate]:
     """Every candidate ticket id with its score and what matched."""
     scored: dict[int, _Candidate] = {}
@@ -243,12 +261,14 @@ def _score(
     for ticket_id, kind in _identity_tickets(session, query, where).items():
         add(ticket_id, kind, WEIGHT_IDENTITY)
     if query.has_words:
-        index = index_for(session)
-        for ticket_id, score in index.subject_hits(session, query.terms, where, CANDIDATES):
+        # Each session its own index: it tunes its session's planner.
+        subjects = start(
+            lambda own: index_for(own).subject_hits(own, query.terms, where, CANDIDATES)
+        )
+        messages = _message_matches(session, index_for(session), query, where)
+        for ticket_id, score in subjects():
             add(ticket_id, "subject", WEIGHT_SUBJECT * max(score, 0.0))
-        for ticket_id, (score, message_id) in _message_matches(
-            session, index, query, where
-        ).items():
+        for ticket_id, (score, message_id) in messages.items():
             add(ticket_id, "message", max(score, 0.0)).message_id = message_id
     return scored
 
@@ -285,13 +305,16 @@ def search(
     where: Sequence[ColumnElement[bool]] = (),
     page: int = 1,
     page_size: int = PAGE_SIZE,
+    start: Start | None = None,
 ) -> Results:
     """One page of the tickets ``user`` may see that match ``query`` and
-    ``where`` (extra conditions on ``Ticket``), best first."""
+    ``where`` (extra conditions on ``Ticket``), best first.  ``start``
+    runs the subjects' part beside the rest (see the module's docstring)."""
     if query.is_empty:
         return Results(query, [], 0, 1, 0)
+    start = start or in_turn(session)
     conditions = [access.visible(user), *where]
-    scored = _score(session, query, conditions)
+    scored = _score(session, query, conditions, start)
     ranked = sorted(scored.items(), key=lambda item: (-item[1].score, -item[0]))[:MAX_RESULTS]
     pages = max(1, math.ceil(len(ranked) / page_size))
     page = min(max(page, 1), pages)
@@ -317,21 +340,24 @@ def search(
         for ticket_id, c in chosen
         if ticket_id in tickets
     ]
-    _decorate(session, query, hits)
+    _decorate(session, query, hits, start)
     return Results(query, hits, len(ranked), page, pages, page_size)
 
 
-def _decorate(session: Session, query: Query, hits: list[Hit]) -> None:
+def _decorate(session: Session, query: Query, hits: list[Hit], start: Start) -> None:
     """Passages, marked subjects and contact identities for one page."""
     if not hits:
         return
     if query.has_words:
-        index = index_for(session)
-        message_ids = [h.message_id for h in hits if h.message_id is not None]
-        passages = index.message_snippets(session, query.terms, message_ids)
-        subjects = index.subject_snippets(
-            session, query.terms, [h.ticket.id for h in hits if "subject" in h.matched]
+        subject_ids = [h.ticket.id for h in hits if "subject" in h.matched]
+        marked = (
+            start(lambda own: index_for(own).subject_snippets(own, query.terms, subject_ids))
+            if subject_ids
+            else dict
         )
+        message_ids = [h.message_id for h in hits if h.message_id is not None]
+        passages = index_for(session).message_snippets(session, query.terms, message_ids)
+        subjects: dict[int, str] = marked()
         for hit in hits:
             if hit.message_id in passages:
                 hit.passage = segments(passages[hit.message_id or 0])

@@ -21,6 +21,7 @@ from wtforms import StringField
 from servicedesk import access
 from servicedesk import search as finder
 from servicedesk.console import console, forms, labels, listing
+from servicedesk.console.beside import beside
 from servicedesk.console.desk import read_filters
 from servicedesk.console.forms import DeskFilterForm, SelectField
 from servicedesk.console.identity import me
@@ -93,7 +94,12 @@ def search() -> Any:
     form.q.data = query.text
     conditions, problems = _conditions(form)
     results = finder.search(
-        session, user, query, where=conditions, page=_page_number(request.args.get("page"))
+        session,
+        user,
+        query,
+        where=conditions,
+        page=_page_number(request.args.get("page")),
+        start=lambda work: beside(work).result,
     )
     kept: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page" and v}
     pages = {

@@ -108,3 +108,40 @@ def test_the_desk_pages_count_what_they_list(on_postgres: Flask) -> None:
     home = client.get("/console/").get_data(as_text=True)
     counts = {queue: int(n) for queue, n in HOME_QUEUE_COUNT.findall(home)}
     assert (counts["osao-applicants"], counts["national-triage"]) == (2, 1)
+
+
+def test_a_search_marks_subjects_and_passages_read_beside_it(on_postgres: Flask) -> None:
+    """The subjects' matches and marks are read on a session of their own
+    while the messages' are read in the request: the page ranks and marks
+    them as one search does."""
+    client = on_postgres.test_client()
+    runtime = on_postgres.extensions["servicedesk"]
+    now = runtime.now()
+    with runtime.db.transaction() as session:
+        agent = make_user(session, "agent")
+        both, message_only, neither = (
+            make_ticket(
+                session,
+                now,
+                queue="osao-applicants",
+                organization="osao",
+                subject=subject,
+                body=body,
+                created_at=now - timedelta(days=days),
+            ).number
+            for subject, body, days in (
+                ("Hakemus myöhässä", "Lähetin hakemuksen eilen.", 3),
+                ("Kysymys valinnoista", "Milloin hakemus käsitellään?", 1),
+                ("Valintakoe", "Kiitos tiedosta.", 2),
+            )
+        )
+    fast_sign_in(client, agent)
+
+    page = client.get("/console/search?q=hakemus")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    listed = re.findall(r'href="/console/tickets/([0-9-]+)"', html)
+    assert listed == [both, message_only], "the subject's match first, the other after"
+    assert neither not in listed
+    assert "<mark>Hakemus</mark> myöhässä" in html, "the subject marked beside the request"
+    assert "Milloin <mark>hakemus</mark> käsitellään" in html, "the passage marked in it"
