@@ -15,8 +15,9 @@ logger = logging.getLogger(__name__)
 #: A sweep fills a queue up to this many waiting jobs and no further.  After
 #: Redis was away, the whole backlog goes back in at once, not a few hundred
 #: records a minute; in a burst, what still waits in the queue is not queued
-#: a second time.  Two thousand intake jobs are more than a minute of two
-#: workers' work, so the workers do not run dry between sweeps.
+#: a second time.  Two thousand intake jobs are 15 to 60 seconds of two
+#: workers' work (15–60 ms each, by the machine): at most the minute
+#: between two sweeps.
 INTAKE_FILL = 2000
 OUTBOX_FILL = 200  # jobs of up to outbox.ROWS_PER_JOB rows each
 
