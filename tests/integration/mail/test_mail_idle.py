@@ -179,7 +179,12 @@ def test_the_idle_command_runs_until_interrupted(
             assert process.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
         process.send_signal(signal.SIGINT)
-        _out, errors = process.communicate(timeout=15)
+        try:
+            _out, errors = process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _out, errors = process.communicate()
+            pytest.fail(f"still running 15 s after SIGINT; its log:\n{errors.decode()[-3000:]}")
         assert process.returncode == 130, errors
         assert b"Traceback" not in errors
     finally:
