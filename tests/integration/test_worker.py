@@ -10,6 +10,7 @@ from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
+from channels.message import Channel, InboundMessage
 from servicedesk import outbox
 from servicedesk.intake import pipeline
 from servicedesk.models import IntakeRecord, OutboxItem, OutboxStatus, Ticket
@@ -50,21 +51,19 @@ def test_api_enquiry_acknowledged_by_the_worker(rq_runtime, api, session, mail) 
     assert len(mail.to("w@example.org")) == 1
 
 
-def test_intake_job_processes_a_stored_record(rq_runtime, session) -> None:
-    from channels.message import Channel, InboundMessage
-
+def stored(rt, external_id: str, sender: str, text: str) -> int:  # type: ignore[no-untyped-def]
+    """A web enquiry kept as the intake keeps it, not processed: its record's id."""
     message = InboundMessage(
-        channel=Channel.WEB,
-        external_id="web:worker-1",
-        sender_address="r@example.org",
-        text="Oppisopimus Oulussa?",
+        channel=Channel.WEB, external_id=external_id, sender_address=sender, text=text
     )
     record_id, _ = pipeline.receive(
-        rq_runtime,
-        channel="web",
-        raw=pipeline.encode_inbound(message),
-        external_id=message.external_id,
+        rt, channel="web", raw=pipeline.encode_inbound(message), external_id=external_id
     )
+    return record_id
+
+
+def test_intake_job_processes_a_stored_record(rq_runtime, session) -> None:
+    record_id = stored(rq_runtime, "web:worker-1", "r@example.org", "Oppisopimus Oulussa?")
     rq_runtime.jobs.enqueue("inbound", "servicedesk.jobs.process_intake", record_id)
     rq_runtime.jobs.enqueue("inbound", "servicedesk.jobs.process_intake", record_id)  # a duplicate
     work(rq_runtime)
@@ -106,22 +105,12 @@ def test_a_backlog_left_while_redis_was_away_goes_back_in_one_sweep(rt, session,
     """More enquiries than the old few hundred a sweep came in while Redis
     was away: the first sweep after it returns queues them all, and the
     worker makes every one a ticket."""
-    from channels.message import Channel, InboundMessage
-
     rt.jobs = RqJobQueue("redis://127.0.0.1:1/0")  # nothing listens there
     assert rt.jobs.room("inbound", 2000) == 0, "no room is promised while Redis is away"
-    record_ids = []
-    for n in range(260):
-        message = InboundMessage(
-            channel=Channel.WEB,
-            external_id=f"web:backlog-{n}",
-            sender_address=f"backlog{n}@example.org",
-            text=f"Kysymys {n}: milloin haku alkaa?",
-        )
-        record_id, _ = pipeline.receive(
-            rt, channel="web", raw=pipeline.encode_inbound(message), external_id=message.external_id
-        )
-        record_ids.append(record_id)
+    record_ids = [
+        stored(rt, f"web:backlog-{n}", f"backlog{n}@example.org", f"{n}: milloin haku alkaa?")
+        for n in range(260)
+    ]
     rt.jobs = RqJobQueue(redis_url)
     rt.clock = lambda: utc_now() + timedelta(minutes=3)  # the next sweep, later
     rt.jobs.enqueue("maintenance", "servicedesk.jobs.sweep_intake")
