@@ -39,6 +39,12 @@ DELIVER_JOB = "servicedesk.jobs.deliver_outbox"
 #: announcement of hundreds is still spread over the workers.
 ROWS_PER_JOB = 10
 LEASE = timedelta(minutes=5)
+#: A row never tried yet was handed to the outbound queue when it was
+#: committed (``dispatch``) and usually waits there still: the sweeper
+#: leaves it alone this long, as the intake sweeper leaves a contact just
+#: stored, so that a busy queue is not given a second job for each of its
+#: rows.  A row whose dispatch was lost (Redis away) is found after it.
+QUEUED_GRACE = timedelta(minutes=2)
 #: Twilio's "the recipient has opted out" (they sent STOP).
 TWILIO_UNSUBSCRIBED = "21610"
 
@@ -231,13 +237,20 @@ def deliver(runtime: Runtime, item_id: int) -> str:
 
 
 def due_items(session: Session, now: datetime, limit: int = 500) -> Sequence[int]:
+    """Rows for the sweeper to queue: a retry whose pause is over, a row
+    never tried whose job has had ``QUEUED_GRACE`` to run, and a row whose
+    lease ran out (its worker died)."""
     return (
         session.execute(
             select(OutboxItem.id)
             .where(
                 or_(
                     (OutboxItem.status == OutboxStatus.PENDING)
+                    & (OutboxItem.attempts > 0)
                     & (OutboxItem.next_attempt_at <= now),
+                    (OutboxItem.status == OutboxStatus.PENDING)
+                    & (OutboxItem.attempts == 0)
+                    & (OutboxItem.next_attempt_at <= now - QUEUED_GRACE),
                     (OutboxItem.status == OutboxStatus.SENDING) & (OutboxItem.lease_until < now),
                 )
             )

@@ -11,7 +11,7 @@ from rq import SimpleWorker
 from sqlalchemy import func, select
 
 from channels.message import Channel, InboundMessage
-from servicedesk import outbox
+from servicedesk import jobs, outbox
 from servicedesk.intake import pipeline
 from servicedesk.models import IntakeRecord, OutboxItem, OutboxStatus, Ticket
 from servicedesk.queueing import PERIODIC, QUEUE_NAMES, PeriodicJob, PeriodicRunner, RqJobQueue
@@ -72,23 +72,47 @@ def test_intake_job_processes_a_stored_record(rq_runtime, session) -> None:
     assert session.query(Ticket).filter_by(id=record.ticket_id).count() == 1
 
 
-def test_redis_down_loses_nothing(rt, session, mail, redis_url) -> None:
-    rt.jobs = RqJobQueue("redis://127.0.0.1:1/0")  # nothing listens there
+def mail_row(rt, session, to: str) -> int:  # type: ignore[no-untyped-def]
+    """A committed outbox row for a mail to ``to``, not handed to a queue yet."""
     item = outbox.add(
         session,
         kind="test",
         channel="email",
-        to_address="d@example.org",
+        to_address=to,
         now=rt.now(),
         payload={"subject": "s", "text": "t", "from_address": "neuvonta@desk.test"},
     )
     session.commit()
-    outbox.dispatch(rt, [item.id])  # enqueue fails quietly; the row stays
-    assert session.get(OutboxItem, item.id).status == OutboxStatus.PENDING
+    return item.id
+
+
+def test_redis_down_loses_nothing(rt, session, mail, redis_url) -> None:
+    rt.jobs = RqJobQueue("redis://127.0.0.1:1/0")  # nothing listens there
+    item_id = mail_row(rt, session, "d@example.org")
+    outbox.dispatch(rt, [item_id])  # enqueue fails quietly; the row stays
+    assert session.get(OutboxItem, item_id).status == OutboxStatus.PENDING
     rt.jobs = RqJobQueue(redis_url)  # Redis is back: the sweeper enqueues, a worker sends
+    rt.clock = lambda: utc_now() + timedelta(minutes=3)  # the next sweep, later
     rt.jobs.enqueue("maintenance", "servicedesk.jobs.sweep_outbox")
     work(rt)
     assert len(mail.to("d@example.org")) == 1
+
+
+def test_a_row_waiting_in_the_queue_is_not_queued_again(rq_runtime, session, mail) -> None:
+    """A sweep while the delivery job of a row just committed still waits
+    gives it no second job; a row whose job was lost is queued again once
+    its job has had its time."""
+    item_id = mail_row(rq_runtime, session, "queued@example.org")
+    outbox.dispatch(rq_runtime, [item_id])
+    outbound = rq_runtime.jobs.queue("outbound")
+    assert outbound.count == 1
+    assert jobs.sweep_outbox() == 0
+    assert outbound.count == 1, "the waiting row was given a second job"
+    outbound.empty()  # the job is lost (Redis flushed, say)
+    rq_runtime.clock = lambda: utc_now() + outbox.QUEUED_GRACE + timedelta(seconds=1)
+    assert jobs.sweep_outbox() == 1
+    work(rq_runtime)
+    assert len(mail.to("queued@example.org")) == 1
 
 
 def test_periodic_jobs_are_scheduled_once_across_workers(redis_url) -> None:
