@@ -35,12 +35,13 @@ def store_all(session: Session, storage: Storage, contents: Sequence[bytes]) -> 
     about to add.  The locks are taken in the order of the digests, as an
     erasure takes its own: otherwise an enquiry and an erasure sharing two
     files could each hold one and wait for the other."""
+    digests = [hashlib.sha256(data).hexdigest() for data in contents]
     if session.get_bind().dialect.name == "postgresql":
-        for digest in sorted({hashlib.sha256(data).hexdigest() for data in contents}):
+        for digest in sorted(set(digests)):
             session.execute(
                 text("SELECT pg_advisory_xact_lock_shared(:id)"), {"id": lock_id(digest)}
             )
-    return [storage.put(data) for data in contents]
+    return [storage.put(data, digest) for data, digest in zip(contents, digests, strict=True)]
 
 
 def claim_for_deleting(session: Session, digest: str) -> None:

@@ -20,7 +20,7 @@ class StoredFile:
 
 
 class Storage(Protocol):
-    def put(self, data: bytes) -> StoredFile: ...
+    def put(self, data: bytes, sha256: str | None = None) -> StoredFile: ...
 
     def read(self, key: str) -> bytes: ...
 
@@ -49,8 +49,10 @@ class LocalStorage:
             raise ValueError(f"not a storage key: {key!r}")
         return self.root / key
 
-    def put(self, data: bytes) -> StoredFile:
-        digest = hashlib.sha256(data).hexdigest()
+    def put(self, data: bytes, sha256: str | None = None) -> StoredFile:
+        """Keep ``data``; ``sha256``, its digest (hex) when the caller has
+        already computed it, spares hashing a large file a second time."""
+        digest = sha256 or hashlib.sha256(data).hexdigest()
         key = f"sha256/{digest[:2]}/{digest[2:4]}/{digest}"
         path = self._path(key)
         if not path.exists():

@@ -201,7 +201,7 @@ def test_a_mailbox_that_cannot_be_reached_is_reported_and_the_others_still_polle
 class BrokenStorage:
     """The attachment store is down: every write fails."""
 
-    def put(self, data: bytes) -> StoredFile:
+    def put(self, data: bytes, sha256: str | None = None) -> StoredFile:
         raise OSError("attachment storage unavailable")
 
     def read(self, key: str) -> bytes:
