@@ -22,7 +22,9 @@ Each step runs as a process of its own, its output in
 ``bench/.work/logs/<step>.log``; a step that fails is reported in the
 table with its error and the others still run.  The table goes to stdout
 and, with the sizes, the machine and every step's status, to
-``bench/results/summary.json``; a line per run is appended to
+``bench/results/summary.json`` (a run of some steps keeps the others'
+rows from their results already written, marked "earlier run"); a line
+per run is appended to
 ``bench/results/history.jsonl`` (the before/after of every fix).
 
 ``--quick`` is a smoke run of a few minutes with small sizes; its results
@@ -420,12 +422,26 @@ def main(argv: list[str] | None = None) -> int:
                 Row(name, f"unreadable results: {type(exc).__name__}: {exc}", "-", "failed")
             )
 
+    # A run of some steps keeps the others' rows from the results already
+    # written, so summary.json stays the whole table (marked as earlier).
+    kept = [] if args.report else [name for name in STEPS if name not in selected]
+    for name in kept:
+        files, build = ROWS[name]
+        results = load_results(list(files))
+        if all(data is None for data in results.values()):
+            continue
+        try:
+            earlier = build(results)
+        except Exception:  # an old result the table no longer reads: left out
+            continue
+        rows.extend(replace(row, figure=row.figure + " (earlier run)") for row in earlier)
+
     table = render(rows)
     print()
     print(table)
     measured_at = {
         f: when(data)
-        for name in selected
+        for name in [*selected, *kept]
         for f, data in load_results(list(ROWS[name][0])).items()
         if data is not None
     }
