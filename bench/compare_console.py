@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from common import DEFAULT_POSTGRES, DEFAULT_REDIS, machine
+from common import DEFAULT_POSTGRES, DEFAULT_REDIS
 from common import write_result as write
 from turns import Turns, by_turns
 
@@ -84,16 +84,7 @@ def main() -> None:
     args = parser.parse_args()
     turns = by_turns(args.ref, args.rounds, lambda tree: one_run(tree, args))
     table = compare(turns)
-    result = {
-        "ref": turns.ref,
-        "here": turns.here,
-        "rounds": args.rounds,
-        "repeats": args.repeats,
-        "pages": args.pages,
-        "medians": table,
-        "runs": {"ref": turns.ref_runs, "here": turns.here_runs},
-        "machine": machine(),
-    }
+    result = turns.result(table, rounds=args.rounds, repeats=args.repeats, pages=args.pages)
     path = write("console_compare", result)
     print(f"{'page':28} {'p50 ref → here':>20} {'p95 ref → here':>20}  here quicker")
     for page, row in table.items():

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from common import DEFAULT_POSTGRES, DEFAULT_REDIS, machine, write_result
+from common import DEFAULT_POSTGRES, DEFAULT_REDIS, write_result
 from turns import by_turns
 
 BENCH = Path(__file__).resolve().parent
@@ -53,15 +53,7 @@ def main() -> None:
         ref, here = turns.medians(lambda run, figure=figure: run[figure])
         lower = turns.here_lower_in(lambda run, figure=figure: run[figure])
         table[figure] = {"ref": ref, "here": here, "here_lower_in": lower}
-    result = {
-        "ref": turns.ref,
-        "here": turns.here,
-        "rounds": args.rounds,
-        "enquiries": args.enquiries,
-        "medians": table,
-        "runs": {"ref": turns.ref_runs, "here": turns.here_runs},
-        "machine": machine(),
-    }
+    result = turns.result(table, rounds=args.rounds, enquiries=args.enquiries)
     path = write_result("intake_compare", result)
     print(f"{'per web-form enquiry':22} {'ref → here':>20}  here lower")
     for figure, row in table.items():

@@ -36,6 +36,20 @@ class Turns:
     ref_runs: list[Figures]
     here_runs: list[Figures]
 
+    def result(self, medians: dict[str, Any], **settings: Any) -> Figures:
+        """What a comparison writes: the commits, its settings, the
+        medians, every run and the machine."""
+        from common import machine
+
+        return {
+            "ref": self.ref,
+            "here": self.here,
+            **settings,
+            "medians": medians,
+            "runs": {"ref": self.ref_runs, "here": self.here_runs},
+            "machine": machine(),
+        }
+
     def medians(self, key: Callable[[Figures], float]) -> tuple[float, float]:
         return (
             round(statistics.median(key(run) for run in self.ref_runs), 2),
