@@ -83,13 +83,19 @@ def add(
 
 
 def claim(session: Session, item_id: int, now: datetime) -> OutboxItem | None:
-    """Take the row for sending, or None when someone else has it or it is done."""
+    """Take the row for sending, or None when someone else has it, it is
+    done, or it waits out its retry pause: a job that comes early (the
+    rows of a ticket dispatched after an agent's action) does not spend
+    one of its attempts before the backoff is over."""
     claimed = session.execute(
         update(OutboxItem)
         .where(
             OutboxItem.id == item_id,
             or_(
-                OutboxItem.status == OutboxStatus.PENDING,
+                # A row never tried is taken whatever the clock says: the
+                # process that queued it may run a second or two ahead.
+                (OutboxItem.status == OutboxStatus.PENDING)
+                & ((OutboxItem.attempts == 0) | (OutboxItem.next_attempt_at <= now)),
                 (OutboxItem.status == OutboxStatus.SENDING) & (OutboxItem.lease_until < now),
             ),
         )

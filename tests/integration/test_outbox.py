@@ -59,8 +59,14 @@ def test_temporary_failure_is_retried_with_backoff(rt, session, mail) -> None:
     # not due yet: the sweeper leaves it alone
     assert item_id not in outbox.due_items(session, rt.now())
     mail.failure = None
+    # and a job that comes early (an agent's action on the ticket
+    # dispatches its pending rows) neither sends it nor spends an attempt
+    assert outbox.deliver(rt, item_id) == OutboxStatus.PENDING
+    assert session.get(OutboxItem, item_id, populate_existing=True).attempts == 1
+    assert mail.sent == []
     later = rt.now() + timedelta(minutes=2)
     assert item_id in outbox.due_items(session, later)
+    rt.clock = lambda: later
     assert outbox.deliver(rt, item_id) == OutboxStatus.SENT
     assert len(mail.sent) == 1
 
