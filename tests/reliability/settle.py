@@ -103,7 +103,7 @@ def move_time_on(url: str) -> None:
             "UPDATE outbox SET lease_until = now() - interval '1 minute' WHERE status = 'sending'"
         )
         connection.execute(
-            "UPDATE outbox SET next_attempt_at = next_attempt_at - interval '10 minutes' "
+            "UPDATE outbox SET next_attempt_at = now() - interval '10 minutes' "
             "WHERE status = 'pending'"
         )
 
