@@ -30,8 +30,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from common import DEFAULT_POSTGRES, DEFAULT_REDIS, flush_redis, recreate_database
 
 BENCH = Path(__file__).resolve().parent
 DATABASE = "sd_bench_intake"
@@ -43,8 +46,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--enquiries", type=int, default=300)
     parser.add_argument("--tree", type=Path, default=BENCH.parent, help="the desk's code")
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/8")
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    parser.add_argument("--redis", default=DEFAULT_REDIS)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--out", type=Path, help="write the figures here as JSON")
     return parser.parse_args()
@@ -53,12 +56,10 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     tree = args.tree.resolve()
-    # The desk (and the tests' helpers it is set up with) from ``tree``;
-    # the shared bench helpers from here.
-    sys.path.insert(0, str(BENCH))
-    from common import flush_redis, recreate_database
-
-    sys.path.insert(0, str(tree))  # before this tree, which common put on the path
+    # The desk (and the tests' helpers it is set up with) from ``tree``,
+    # ahead of this tree, which common put on the path; the shared bench
+    # helpers from here.
+    sys.path.insert(0, str(tree))
     from ingest import form_fields  # the fields ingest.py's browsers fill in
 
     from channels.message import Channel
@@ -163,7 +164,7 @@ class StatementCounter:
         self.count += 1
 
 
-def measured(run: Any, statements: StatementCounter) -> dict[str, float]:
+def measured(run: Callable[[], object], statements: StatementCounter) -> dict[str, float]:
     """CPU seconds of this process (every thread), wall seconds and SQL
     statements that ``run()`` took."""
     before = statements.count

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from common import machine
+
 ROOT = Path(__file__).resolve().parents[1]
 
 Figures = dict[str, Any]
@@ -39,8 +41,6 @@ class Turns:
     def result(self, medians: dict[str, Any], **settings: Any) -> Figures:
         """What a comparison writes: the commits, its settings, the
         medians, every run and the machine."""
-        from common import machine
-
         return {
             "ref": self.ref,
             "here": self.here,
