@@ -10,6 +10,13 @@ nothing new; a mail that cannot be parsed is kept as failed intake with its
 error (``servicedesk intake list``, ``intake replay``).  A crash while
 processing leaves the record ``received`` for the next attempt and is
 reported, never raised, so one bad message cannot stop a batch.
+
+A poller with rq workers (Redis configured) only stores each mail and
+hands it to the workers' inbound queue (``hand_off``): parsing, routing
+and the ticket then run on as many workers, and hosts, as there are,
+instead of one mail after the other in the poller.  The stored record is
+what makes the mail safe to mark as seen; a job lost after that is queued
+again by the sweeper.
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ class Outcome(StrEnum):
     IGNORED = "ignored"  # dropped on purpose (a mail loop, a stray delivery report)
     FAILED = "failed"  # could not be parsed: kept as failed intake, replayable
     PENDING = "pending"  # stored, but processing failed this time; retried later
+    QUEUED = "queued"  # stored and handed to the rq workers, which make its ticket
 
 
 # Outcomes after which the mail is settled: a poller may mark it seen and move on.
@@ -54,6 +62,7 @@ SETTLED = frozenset(
         Outcome.DUPLICATE,
         Outcome.IGNORED,
         Outcome.FAILED,
+        Outcome.QUEUED,
     }
 )
 
@@ -91,6 +100,8 @@ class IngestResult:
         if self.outcome is Outcome.ALREADY:
             ticket = f" (ticket {self.ticket_number})" if self.ticket_number else ""
             return f"{where}already taken in as intake record {self.record_id}{ticket}"
+        if self.outcome is Outcome.QUEUED:
+            return f"{where}stored as intake record {self.record_id}; the workers make its ticket"
         return f"{where}{self.outcome.value} (intake record {self.record_id}): {self.detail}"
 
 
@@ -100,10 +111,18 @@ def raw_id(raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def ingest(runtime: Runtime, raw: bytes, *, name: str, source: str = FILE_SOURCE) -> IngestResult:
-    """Store one raw mail and take it through the pipeline.  Raises only when
-    the raw bytes cannot even be stored (the database is down): then nothing
-    was taken in and the caller must not mark the mail as done."""
+def ingest(
+    runtime: Runtime,
+    raw: bytes,
+    *,
+    name: str,
+    source: str = FILE_SOURCE,
+    hand_off: bool = False,
+) -> IngestResult:
+    """Store one raw mail and take it through the pipeline, or with
+    ``hand_off`` leave that to the rq workers when there are any.  Raises
+    only when the raw bytes cannot even be stored (the database is down):
+    then nothing was taken in and the caller must not mark the mail as done."""
     record_id, is_new = pipeline.receive(
         runtime,
         channel="email",
@@ -112,6 +131,12 @@ def ingest(runtime: Runtime, raw: bytes, *, name: str, source: str = FILE_SOURCE
         source=source,
         format=pipeline.RFC822,
     )
+    if (
+        hand_off
+        and (is_new or pipeline.is_waiting(runtime, record_id))
+        and pipeline.queue_for_workers(runtime, record_id)
+    ):
+        return IngestResult(name, record_id, Outcome.QUEUED)
     applied: Applied | None = None
     crash = ""
     try:

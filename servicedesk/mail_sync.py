@@ -7,14 +7,19 @@ and taken through the pipeline (:func:`servicedesk.mail_intake.ingest`)
 before it is marked ``\\Seen``, moved to the processed folder and counted in
 the last UID (a batch of up to ``FETCH_BATCH`` at a time), so a poller killed
 at any point fetches it again and finds the stored record: every message
-becomes a ticket exactly once.  Two pollers on one mailbox meet at the same
+becomes a ticket exactly once.  With rq workers (Redis configured) the
+poller stores each mail and hands it to them, and the workers take the
+mails through side by side; a mail fetched again while its record still
+waits is handed over again (the record's row lock makes the second job a
+no-op).  Two pollers on one mailbox meet at the same
 stored record (its raw bytes' SHA-256 is unique) and the row lock of
 ``process_record``.  A changed UIDVALIDITY starts over from UID 0; what was
 taken in before is recognised by its bytes or its Message-ID.  A mail that
 cannot be parsed is kept as failed intake and the sync moves past it; a
 mail whose processing crashed stops the sync of that mailbox until the next
 round (its record counts the attempts and is failed for good after
-``pipeline.MAX_ATTEMPTS``, so it never blocks for long).
+``pipeline.MAX_ATTEMPTS``, so it never blocks for long); handed to the
+workers, such a mail is retried by the intake sweeper instead.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from channels.email.imap import (
     ImapSettings,
 )
 from servicedesk.errors import first_line
+from servicedesk.intake import pipeline
 from servicedesk.mail_intake import STAFF_SOURCE, IngestResult, ingest
 from servicedesk.models import MailboxState
 from servicedesk.runtime import Runtime
@@ -163,9 +169,11 @@ def sync(runtime: Runtime, mailbox: MailboxSettings, box: ImapMailbox) -> SyncRe
         save_state(runtime, mailbox.name, uidvalidity, 0)
     report = SyncReport()
     source = source_of(mailbox)
+    hand_off = pipeline.has_workers(runtime)
     settled: list[int] = []
     for uid, raw in box.fetch(box.uids_after(last_uid), batch=FETCH_BATCH):
-        result = ingest(runtime, raw, name=f"{mailbox.name}#{uid}", source=source)
+        name = f"{mailbox.name}#{uid}"
+        result = ingest(runtime, raw, name=name, source=source, hand_off=hand_off)
         report.results.append(result)
         if not result.is_settled:
             # Stored but not processed (or another poller holds it): leave it

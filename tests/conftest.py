@@ -20,7 +20,7 @@ from sqlalchemy.orm import sessionmaker
 
 from servicedesk import runtime as runtime_module
 from servicedesk.db import Database, make_engine
-from servicedesk.queueing import InlineJobQueue
+from servicedesk.queueing import InlineJobQueue, RqJobQueue
 from servicedesk.runtime import Runtime
 from servicedesk.settings import Settings
 from servicedesk.storage import LocalStorage
@@ -87,6 +87,37 @@ def require(what: str, value: str | None) -> str:
     if IN_CI:
         pytest.fail(f"{what} is required in CI but not set")
     pytest.skip(f"{what} not set")
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The tests' Redis, emptied before and after the test."""
+    from redis import Redis
+
+    url = require("TEST_REDIS_URL", redis_test_url())
+    connection = Redis.from_url(url)
+    connection.flushdb()
+    yield url
+    connection.flushdb()
+
+
+@pytest.fixture
+def rq_runtime(rt: Runtime, redis_url: str) -> Runtime:
+    """``rt`` with its jobs on the tests' Redis, for ``work`` to run."""
+    rt.jobs = RqJobQueue(redis_url)
+    return rt
+
+
+def work(rt: Runtime) -> None:
+    """Every job waiting in ``rt``'s Redis, and those they queue, done in
+    this process by a real rq worker in burst mode."""
+    from rq import SimpleWorker
+
+    from servicedesk.queueing import QUEUE_NAMES
+
+    assert isinstance(rt.jobs, RqJobQueue)
+    queues = [rt.jobs.queue(name) for name in QUEUE_NAMES]
+    SimpleWorker(queues, connection=rt.jobs.connection).work(burst=True)
 
 
 def reset_postgres(engine: Engine) -> None:

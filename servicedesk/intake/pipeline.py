@@ -367,16 +367,30 @@ def process_or_queue(runtime: Runtime, record_id: int) -> None:
     get to it.  Without Redis (the embedded default), or with Redis
     unreachable (nothing would take the contact up before it is back),
     the contact is processed now."""
-    if isinstance(runtime.jobs, RqJobQueue):
+    if has_workers(runtime):
         if _in_request.acquire(blocking=False):
             try:
                 process_record(runtime, record_id)
             finally:
                 _in_request.release()
             return
-        if runtime.jobs.enqueue(INBOUND, PROCESS_JOB, record_id):
+        if queue_for_workers(runtime, record_id):
             return
     process_record(runtime, record_id)
+
+
+def has_workers(runtime: Runtime) -> bool:
+    """Whether rq workers take stored contacts through (Redis is
+    configured), rather than the process that stored them."""
+    return isinstance(runtime.jobs, RqJobQueue)
+
+
+def queue_for_workers(runtime: Runtime, record_id: int) -> bool:
+    """Hand a stored record to the workers' inbound queue.  False without
+    rq, or with Redis unreachable: the caller then processes it itself.
+    A job lost after this (a worker killed, Redis emptied) leaves the
+    record received, and the sweeper queues it again (``stale_records``)."""
+    return has_workers(runtime) and runtime.jobs.enqueue(INBOUND, PROCESS_JOB, record_id)
 
 
 def is_waiting(runtime: Runtime, record_id: int) -> bool:

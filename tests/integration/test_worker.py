@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import func, select
 
@@ -14,31 +12,11 @@ from channels.message import Channel, InboundMessage
 from servicedesk import jobs, outbox
 from servicedesk.intake import pipeline
 from servicedesk.models import IntakeRecord, OutboxItem, OutboxStatus, Ticket
-from servicedesk.queueing import PERIODIC, QUEUE_NAMES, PeriodicJob, PeriodicRunner, RqJobQueue
+from servicedesk.queueing import PERIODIC, PeriodicJob, PeriodicRunner, RqJobQueue
 from servicedesk.runtime import utc_now
-from tests.conftest import redis_test_url, require
+from tests.conftest import work
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    url = require("TEST_REDIS_URL", redis_test_url())
-    connection = Redis.from_url(url)
-    connection.flushdb()
-    yield url
-    connection.flushdb()
-
-
-@pytest.fixture
-def rq_runtime(rt, redis_url):  # type: ignore[no-untyped-def]
-    rt.jobs = RqJobQueue(redis_url)
-    return rt
-
-
-def work(rt) -> None:  # type: ignore[no-untyped-def]
-    queues = [rt.jobs.queue(name) for name in QUEUE_NAMES]
-    SimpleWorker(queues, connection=rt.jobs.connection).work(burst=True)
 
 
 def test_api_enquiry_acknowledged_by_the_worker(rq_runtime, api, session, mail) -> None:

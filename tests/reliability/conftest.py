@@ -18,9 +18,8 @@ from pathlib import Path
 
 import pytest
 from imapclient import IMAPClient
-from redis import Redis
 
-from tests.conftest import postgres_url, redis_test_url, require
+from tests.conftest import postgres_url, require
 from tests.dovecot import DovecotServer, running_dovecot
 from tests.ports import free_port
 from tests.reliability.stack import (
@@ -40,15 +39,6 @@ AGENT_PASSWORD = "reliability-agent-password"
 @pytest.fixture(scope="session")
 def base_database_url() -> str:
     return require("TEST_DATABASE_URL", postgres_url())
-
-
-@pytest.fixture
-def redis_url() -> Iterator[str]:
-    url = require("TEST_REDIS_URL", redis_test_url())
-    connection = Redis.from_url(url)
-    connection.flushdb()
-    yield url
-    connection.flushdb()
 
 
 @pytest.fixture(scope="session")

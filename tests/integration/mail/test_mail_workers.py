@@ -1,0 +1,107 @@
+"""``email poll`` with rq workers (Redis configured), against a real Dovecot
+and a real Redis: the poller stores each mail and hands it to the workers,
+which make the tickets; nothing is lost or doubled when a mail is fetched
+again, when its job is lost, or when Redis is away."""
+
+from __future__ import annotations
+
+import pytest
+from imapclient import SEEN
+from redis import Redis
+from sqlalchemy import select
+
+from servicedesk.mail_intake import ingest
+from servicedesk.mail_sync import poll_once
+from servicedesk.models import IntakeRecord, IntakeStatus, Ticket
+from servicedesk.queueing import RqJobQueue
+from servicedesk.runtime import Runtime
+from tests.conftest import work
+from tests.fakes import RecordingMailSender
+from tests.integration.mail.conftest import Imap, make_mail, outcome
+from tests.integration.mail.test_mail_cli import GARBAGE
+from tests.ports import free_port
+
+pytestmark = [pytest.mark.imap, pytest.mark.redis]
+
+QUEUED = "; the workers make its ticket"
+
+
+def subjects(rt: Runtime) -> list[str]:
+    with rt.db.session() as session:
+        return sorted(session.execute(select(Ticket.subject)).scalars())
+
+
+def records(rt: Runtime) -> dict[int, str]:
+    """Intake record id → status."""
+    with rt.db.session() as session:
+        return {
+            id_: status
+            for id_, status in session.execute(select(IntakeRecord.id, IntakeRecord.status))
+        }
+
+
+def test_the_poller_stores_the_mails_and_the_workers_make_the_tickets(
+    rq_runtime: Runtime, imap: Imap, mail: RecordingMailSender
+) -> None:
+    imap.append(
+        *(
+            make_mail(subject=subject, sender=f"hakija{n}@example.org")
+            for n, subject in enumerate(["Oppisopimus", "Hakuaika", "Kielikoe"])
+        )
+    )
+    report = poll_once(rq_runtime)
+    assert report.errors == 0
+    assert len(report.lines) == 3
+    assert all(line.endswith(QUEUED) for line in report.lines), report.lines
+    assert all(SEEN in flags for flags in imap.flags().values()), "stored: safe to mark seen"
+    assert subjects(rq_runtime) == [], "the poller made no ticket itself"
+
+    work(rq_runtime)
+    assert subjects(rq_runtime) == ["Hakuaika", "Kielikoe", "Oppisopimus"]
+    assert set(records(rq_runtime).values()) == {IntakeStatus.PROCESSED}
+    for n in range(3):
+        assert len(mail.to(f"hakija{n}@example.org")) == 1, "acknowledged once, by the workers"
+    assert poll_once(rq_runtime).lines == [], "nothing is taken in twice"
+
+
+def test_a_mail_fetched_again_while_it_waits_is_one_ticket(
+    rq_runtime: Runtime, imap: Imap, redis_url: str
+) -> None:
+    raw = make_mail(subject="Kysymys hausta")
+    # A poller stored the mail and queued it, then died before marking it
+    # seen; its job was lost too (Redis emptied).
+    first = ingest(rq_runtime, raw, name="desk#1", hand_off=True)
+    assert first.describe().endswith(QUEUED)
+    Redis.from_url(redis_url).flushdb()
+    imap.append(raw)
+
+    (line,) = poll_once(rq_runtime).lines
+    assert line.endswith(QUEUED) and f"intake record {first.record_id};" in line
+    work(rq_runtime)
+    assert subjects(rq_runtime) == ["Kysymys hausta"]
+    assert records(rq_runtime) == {first.record_id: IntakeStatus.PROCESSED}
+
+    # Fetched once more after it became a ticket: reported, not queued.
+    again = ingest(rq_runtime, raw, name="desk#1", hand_off=True)
+    assert outcome(again.describe()) == "already"
+    work(rq_runtime)
+    assert subjects(rq_runtime) == ["Kysymys hausta"]
+
+
+def test_a_mail_that_cannot_be_parsed_is_failed_by_the_worker_and_blocks_nothing(
+    rq_runtime: Runtime, imap: Imap
+) -> None:
+    imap.append(GARBAGE, make_mail(subject="Perässä tuleva"))
+    lines = poll_once(rq_runtime).lines
+    assert len(lines) == 2 and all(line.endswith(QUEUED) for line in lines)
+    work(rq_runtime)
+    assert subjects(rq_runtime) == ["Perässä tuleva"]
+    assert sorted(records(rq_runtime).values()) == [IntakeStatus.FAILED, IntakeStatus.PROCESSED]
+
+
+def test_with_redis_away_the_poller_makes_the_tickets_itself(rt: Runtime, imap: Imap) -> None:
+    rt.jobs = RqJobQueue(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    imap.append(make_mail(subject="Redis poissa"))
+    (line,) = poll_once(rt).lines
+    assert outcome(line) == "new ticket" and "(Redis poissa)" in line
+    assert subjects(rt) == ["Redis poissa"]
