@@ -42,7 +42,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import count_tickets, flush_redis, wait_for_outbox  # noqa: E402
+from common import count_tickets, flush_redis, wait_for_intake, wait_for_outbox  # noqa: E402
 from imapclient import IMAPClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
@@ -136,17 +136,21 @@ def prepare(url: str) -> None:
         database.dispose()
 
 
-def wait_for_worker(redis_url: str, worker: ManagedProcess, timeout: float = 60.0) -> None:
-    """Until the rq worker has registered itself, so its start-up is not timed."""
+def wait_for_workers(redis_url: str, workers: list[ManagedProcess], timeout: float = 60.0) -> None:
+    """Until every rq worker has registered itself, so their start-up is not timed."""
     from redis import Redis
     from rq import Worker
 
     connection = Redis.from_url(redis_url)
     deadline = time.monotonic() + timeout
-    while Worker.count(connection=connection) == 0:
-        if not worker.is_running or time.monotonic() > deadline:
-            raise SystemExit(f"the rq worker did not start:\n{worker.tail()}")
+    while Worker.count(connection=connection) < len(workers):
+        if not all(w.is_running for w in workers) or time.monotonic() > deadline:
+            raise SystemExit(f"the rq workers did not start:\n{tails(workers)}")
         time.sleep(0.1)
+
+
+def tails(workers: list[ManagedProcess]) -> str:
+    return "\n".join(worker.tail() for worker in workers)
 
 
 def run(
@@ -157,11 +161,14 @@ def run(
     folder: Path,
     extra_env: dict[str, str] | None = None,
     redis_url: str | None = None,
+    rq_workers: int = 2,
 ) -> dict[str, Any]:
     """Poll until drained.  With ``redis_url`` the desk runs as in
-    production: the poller queues the outgoing mail and an rq worker
-    (started before the clock) sends it, and the clock runs on until the
-    outbox is empty, so every acknowledgement sent counts in the time."""
+    production: the poller stores each mail and hands it to ``rq_workers``
+    rq workers (started before the clock), which make the tickets and send
+    the mail they queue, and the clock runs on until every mail is a ticket
+    and the outbox is empty, so every acknowledgement sent counts in the
+    time."""
     prepare(url)
     append_seconds = refill(server, mails)
     env = {
@@ -178,13 +185,15 @@ def run(
         "SERVICEDESK_LOG_LEVEL": "ERROR",
         **(extra_env or {}),
     }
-    worker = None
+    workers: list[ManagedProcess] = []
     if redis_url:
         flush_redis(redis_url)
         env["SERVICEDESK_REDIS_URL"] = redis_url
         argv = [sys.executable, "-m", "servicedesk", "worker"]
-        worker = ManagedProcess("worker", argv, env, folder / "worker.log").start()
-        wait_for_worker(redis_url, worker)
+        for number in range(rq_workers):
+            log = folder / f"worker{number}.log"
+            workers.append(ManagedProcess(f"worker{number}", argv, env, log).start())
+        wait_for_workers(redis_url, workers)
     try:
         polls = 0
         started = time.perf_counter()
@@ -202,11 +211,14 @@ def run(
                 raise SystemExit(f"email poll failed on {label}: {done.stderr.strip()[-2000:]}")
             if not done.stdout.strip():  # drained: the last poll found nothing
                 break
-        if worker is not None and wait_for_outbox(url, timeout=600) is None:
-            raise SystemExit(f"the outbox of {label} was not sent in 10 minutes:\n{worker.tail()}")
+        drained = time.perf_counter() - started
+        if workers and wait_for_intake(url, timeout=600) is None:
+            raise SystemExit(f"{label}: mails not made tickets in 10 minutes:\n{tails(workers)}")
+        if workers and wait_for_outbox(url, timeout=600) is None:
+            raise SystemExit(f"the outbox of {label} was not sent in 10 minutes:\n{tails(workers)}")
         seconds = time.perf_counter() - started
     finally:
-        if worker is not None:
+        for worker in workers:
             worker.stop()
     tickets = count_tickets(url)
     left = unseen(server)
@@ -217,9 +229,10 @@ def run(
         "unseen_after": left,
         "polls": polls,
         "seconds": round(seconds, 3),
+        "seconds_until_drained": round(drained, 3),
         "tickets_per_second": round(tickets / seconds, 1) if seconds else None,
         "append_seconds": round(append_seconds, 3),
-        "rq_workers": 1 if worker is not None else 0,
+        "rq_workers": len(workers),
     }
 
 

@@ -3,8 +3,10 @@ mails in the very same real Dovecot mailbox.
 
 The desk, as in production: ``servicedesk email poll --once`` run until
 the mailbox is drained (bench/email_bench.py), on PostgreSQL, with Redis
-and one rq worker sending the acknowledgements and the experts' notices
-by SMTP (to a local aiosmtpd); its clock stops when the outbox is empty.
+and two rq workers (``--rq-workers``) that make the tickets of the mails
+the poller stored and send the acknowledgements and the experts' notices
+by SMTP (to a local aiosmtpd); its clock stops when every mail is a
+ticket and the outbox is empty.
 django-helpdesk: its ``manage.py get_email`` run until it makes no more
 tickets, its queue reading the same mailbox over IMAP, on PostgreSQL,
 sending its own mails to the same kind of aiosmtpd.  Both clocks include
@@ -32,7 +34,12 @@ HELPDESK_DATABASE = "sd_bench_helpdesk_email"
 
 
 def run(
-    count: int, *, postgres: str = DEFAULT_POSTGRES, redis: str = DEFAULT_REDIS, seed: int = 7
+    count: int,
+    *,
+    postgres: str = DEFAULT_POSTGRES,
+    redis: str = DEFAULT_REDIS,
+    seed: int = 7,
+    rq_workers: int = 2,
 ) -> dict[str, Any]:
     mails = email_bench.generate_mails(count, seed)
     version = baseline.ensure_venv()
@@ -56,6 +63,7 @@ def run(
                 "SERVICEDESK_SMTP_STARTTLS": "0",
             },
             redis_url=redis,
+            rq_workers=rq_workers,
         )
         desk["mails_sent"] = len(smtp.handler.received)
         smtp.handler.received.clear()
@@ -85,8 +93,9 @@ def main() -> None:
     parser.add_argument("--mails", type=int, default=200)
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
     parser.add_argument("--redis", default=DEFAULT_REDIS)
+    parser.add_argument("--rq-workers", type=int, default=2)
     args = parser.parse_args()
-    result = run(args.mails, postgres=args.postgres, redis=args.redis)
+    result = run(args.mails, postgres=args.postgres, redis=args.redis, rq_workers=args.rq_workers)
     result["machine"] = machine()
     path = write_result("email_compare", result)
     desk, helpdesk = result["desk"], result["helpdesk"]
