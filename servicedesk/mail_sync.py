@@ -10,8 +10,8 @@ at any point fetches it again and finds the stored record: every message
 becomes a ticket exactly once.  With rq workers (Redis configured) the
 poller stores each mail and hands it to them, and the workers take the
 mails through side by side; a mail fetched again while its record still
-waits is handed over again (the record's row lock makes the second job a
-no-op).  Two pollers on one mailbox meet at the same
+waits is handed over again (a second job finds the record locked or
+processed and does nothing).  Two pollers on one mailbox meet at the same
 stored record (its raw bytes' SHA-256 is unique) and the row lock of
 ``process_record``.  A changed UIDVALIDITY starts over from UID 0; what was
 taken in before is recognised by its bytes or its Message-ID.  A mail that
