@@ -22,11 +22,29 @@ INTAKE_FILL = 2000
 OUTBOX_FILL = 200  # jobs of up to outbox.ROWS_PER_JOB rows each
 
 
-def process_intake(record_id: int) -> None:
+def process_intake(*record_ids: int) -> None:
+    """Take stored records through the intake, each on its own: one that
+    fails (kept on its record, which the sweeper retries) does not keep the
+    others from their tickets.  The mail and SMS their tickets queued go
+    to the outbound queue together at the end; the first failure is raised
+    then, so the job is marked failed (the others are logged)."""
     rt = runtime.current()
-    applied = pipeline.process_record(rt, record_id)
-    if applied is not None:
-        sms_intake.enqueue_media_fetch(rt, applied)
+    outbox_ids: list[int] = []
+    failures: list[tuple[int, Exception]] = []
+    for record_id in record_ids:
+        try:
+            applied = pipeline.process_record(rt, record_id, dispatch=False)
+        except Exception as exc:
+            failures.append((record_id, exc))
+            continue
+        if applied is not None:
+            outbox_ids.extend(applied.outbox_ids)
+            sms_intake.enqueue_media_fetch(rt, applied)
+    outbox.dispatch(rt, outbox_ids)
+    for record_id, failure in failures[1:]:
+        logger.error("intake record %s: processing failed", record_id, exc_info=failure)
+    if failures:
+        raise failures[0][1]
 
 
 def fetch_sms_media(message_id: int) -> None:

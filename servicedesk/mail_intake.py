@@ -11,12 +11,12 @@ error (``servicedesk intake list``, ``intake replay``).  A crash while
 processing leaves the record ``received`` for the next attempt and is
 reported, never raised, so one bad message cannot stop a batch.
 
-A poller with rq workers (Redis configured) only stores each mail and
-hands it to the workers' inbound queue (``hand_off``): parsing, routing
-and the ticket then run on as many workers, and hosts, as there are,
-instead of one mail after the other in the poller.  The stored record is
-what makes the mail safe to mark as seen; a job lost after that is queued
-again by the sweeper.
+A poller with rq workers (Redis configured) only stores the mails and
+hands them to the workers' inbound queue, ten to a job (:func:`take_in`
+with ``hand_off``): parsing, routing and the tickets then run on as many
+workers, and hosts, as there are, instead of one mail after the other in
+the poller.  The stored record is what makes a mail safe to mark as seen;
+a job lost after that is queued again by the sweeper.
 """
 
 from __future__ import annotations
@@ -111,19 +111,11 @@ def raw_id(raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def ingest(
-    runtime: Runtime,
-    raw: bytes,
-    *,
-    name: str,
-    source: str = FILE_SOURCE,
-    hand_off: bool = False,
-) -> IngestResult:
-    """Store one raw mail and take it through the pipeline, or with
-    ``hand_off`` leave that to the rq workers when there are any.  Raises
-    only when the raw bytes cannot even be stored (the database is down):
-    then nothing was taken in and the caller must not mark the mail as done."""
-    record_id, is_new = pipeline.receive(
+def store(runtime: Runtime, raw: bytes, *, source: str = FILE_SOURCE) -> tuple[int, bool]:
+    """Keep one raw mail, in its own transaction: (intake record id, whether
+    it is new).  Raises only when the database cannot store it: then
+    nothing was taken in and the caller must not mark the mail as done."""
+    return pipeline.receive(
         runtime,
         channel="email",
         raw=raw,
@@ -131,12 +123,18 @@ def ingest(
         source=source,
         format=pipeline.RFC822,
     )
-    if (
-        hand_off
-        and (is_new or pipeline.is_waiting(runtime, record_id))
-        and pipeline.queue_for_workers(runtime, record_id)
-    ):
-        return IngestResult(name, record_id, Outcome.QUEUED)
+
+
+def ingest(runtime: Runtime, raw: bytes, *, name: str, source: str = FILE_SOURCE) -> IngestResult:
+    """Store one raw mail and take it through the pipeline.  Raises only when
+    the raw bytes cannot even be stored (the database is down): then nothing
+    was taken in and the caller must not mark the mail as done."""
+    record_id, is_new = store(runtime, raw, source=source)
+    return take_through(runtime, record_id, name=name, is_new=is_new)
+
+
+def take_through(runtime: Runtime, record_id: int, *, name: str, is_new: bool) -> IngestResult:
+    """Take a stored mail through the pipeline here and now."""
     applied: Applied | None = None
     crash = ""
     try:
@@ -145,6 +143,44 @@ def ingest(
         crash = f"{type(exc).__name__}: {first_line(str(exc), 300)}"
         logger.warning("mail %s (intake record %s) not processed: %s", name, record_id, crash)
     return _result(runtime, record_id, name=name, applied=applied, is_new=is_new, crash=crash)
+
+
+def take_in(
+    runtime: Runtime,
+    mails: Sequence[tuple[str, bytes]],
+    *,
+    source: str,
+    hand_off: bool,
+) -> list[IngestResult]:
+    """Some mails (name, raw bytes) in their order, up to the first one not
+    settled: its result is the last one returned, and the mails after it
+    are left for the next round.  With ``hand_off`` every mail is stored
+    first and those still waiting for their tickets go to the rq workers
+    together (``pipeline.queue_for_workers``); the others, and all of them
+    when the workers cannot be reached, are taken through here."""
+    if not hand_off:
+        results: list[IngestResult] = []
+        for name, raw in mails:
+            results.append(ingest(runtime, raw, name=name, source=source))
+            if not results[-1].is_settled:
+                break
+        return results
+    stored = [(name, *store(runtime, raw, source=source)) for name, raw in mails]
+    waiting = [
+        record_id
+        for _name, record_id, is_new in stored
+        if is_new or pipeline.is_waiting(runtime, record_id)
+    ]
+    handed = set(waiting) if waiting and pipeline.queue_for_workers(runtime, waiting) else set()
+    results = []
+    for name, record_id, is_new in stored:
+        if record_id in handed:
+            results.append(IngestResult(name, record_id, Outcome.QUEUED))
+            continue
+        results.append(take_through(runtime, record_id, name=name, is_new=is_new))
+        if not results[-1].is_settled:
+            break
+    return results
 
 
 def _result(

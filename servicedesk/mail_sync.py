@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -41,7 +42,7 @@ from channels.email.imap import (
 )
 from servicedesk.errors import first_line
 from servicedesk.intake import pipeline
-from servicedesk.mail_intake import STAFF_SOURCE, IngestResult, ingest
+from servicedesk.mail_intake import STAFF_SOURCE, IngestResult, take_in
 from servicedesk.models import MailboxState
 from servicedesk.runtime import Runtime
 from servicedesk.settings import MailboxSettings
@@ -171,19 +172,22 @@ def sync(runtime: Runtime, mailbox: MailboxSettings, box: ImapMailbox) -> SyncRe
     source = source_of(mailbox)
     hand_off = pipeline.has_workers(runtime)
     settled: list[int] = []
-    for uid, raw in box.fetch(box.uids_after(last_uid), batch=FETCH_BATCH):
-        name = f"{mailbox.name}#{uid}"
-        result = ingest(runtime, raw, name=name, source=source, hand_off=hand_off)
-        report.results.append(result)
-        if not result.is_settled:
-            # Stored but not processed (or another poller holds it): leave it
-            # unseen and stop here, so nothing after it is counted as done.
-            report.stopped = True
-            break
-        settled.append(uid)
-        if len(settled) == FETCH_BATCH:
-            _finish(runtime, box, mailbox, uidvalidity, settled)
-            settled = []
+    fetched = box.fetch(box.uids_after(last_uid), batch=FETCH_BATCH)
+    while not report.stopped and (group := list(islice(fetched, pipeline.RECORDS_PER_JOB))):
+        mails = [(f"{mailbox.name}#{uid}", raw) for uid, raw in group]
+        results = take_in(runtime, mails, source=source, hand_off=hand_off)
+        for (uid, _raw), result in zip(group, results, strict=False):
+            report.results.append(result)
+            if not result.is_settled:
+                # Stored but not processed (or another poller holds it):
+                # leave it unseen and stop here, so nothing after it is
+                # counted as done.
+                report.stopped = True
+                break
+            settled.append(uid)
+            if len(settled) == FETCH_BATCH:
+                _finish(runtime, box, mailbox, uidvalidity, settled)
+                settled = []
     _finish(runtime, box, mailbox, uidvalidity, settled)
     return report
 

@@ -1,7 +1,8 @@
 """``email poll`` with rq workers (Redis configured), against a real Dovecot
-and a real Redis: the poller stores each mail and hands it to the workers,
-which make the tickets; nothing is lost or doubled when a mail is fetched
-again, when its job is lost, or when Redis is away."""
+and a real Redis: the poller stores the mails and hands them to the
+workers, ten to a job, and the workers make the tickets; nothing is lost
+or doubled when a mail is fetched again, when its job is lost, or when
+Redis is away."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from imapclient import SEEN
 from redis import Redis
 from sqlalchemy import select
 
-from servicedesk.mail_intake import ingest
+from servicedesk.mail_intake import IngestResult, take_in
 from servicedesk.mail_sync import poll_once
 from servicedesk.models import IntakeRecord, IntakeStatus, Ticket
-from servicedesk.queueing import RqJobQueue
+from servicedesk.queueing import INBOUND, RqJobQueue
 from servicedesk.runtime import Runtime
 from tests.conftest import work
 from tests.fakes import RecordingMailSender
@@ -29,6 +30,12 @@ QUEUED = "; the workers make its ticket"
 def subjects(rt: Runtime) -> list[str]:
     with rt.db.session() as session:
         return sorted(session.execute(select(Ticket.subject)).scalars())
+
+
+def hand_over(rt: Runtime, raw: bytes) -> IngestResult:
+    """What the poller does with one mail when there are workers."""
+    (result,) = take_in(rt, [("desk#1", raw)], source="desk", hand_off=True)
+    return result
 
 
 def records(rt: Runtime) -> dict[int, str]:
@@ -70,7 +77,7 @@ def test_a_mail_fetched_again_while_it_waits_is_one_ticket(
     raw = make_mail(subject="Kysymys hausta")
     # A poller stored the mail and queued it, then died before marking it
     # seen; its job was lost too (Redis emptied).
-    first = ingest(rq_runtime, raw, name="desk#1", hand_off=True)
+    first = hand_over(rq_runtime, raw)
     assert first.describe().endswith(QUEUED)
     Redis.from_url(redis_url).flushdb()
     imap.append(raw)
@@ -82,10 +89,20 @@ def test_a_mail_fetched_again_while_it_waits_is_one_ticket(
     assert records(rq_runtime) == {first.record_id: IntakeStatus.PROCESSED}
 
     # Fetched once more after it became a ticket: reported, not queued.
-    again = ingest(rq_runtime, raw, name="desk#1", hand_off=True)
+    again = hand_over(rq_runtime, raw)
     assert outcome(again.describe()) == "already"
     work(rq_runtime)
     assert subjects(rq_runtime) == ["Kysymys hausta"]
+
+
+def test_the_workers_get_the_mails_ten_to_a_job(rq_runtime: Runtime, imap: Imap) -> None:
+    imap.append(*(make_mail(subject=f"Kysymys {n:02d}") for n in range(12)))
+    lines = poll_once(rq_runtime).lines
+    assert len(lines) == 12 and all(line.endswith(QUEUED) for line in lines)
+    assert isinstance(rq_runtime.jobs, RqJobQueue)
+    assert rq_runtime.jobs.queue(INBOUND).count == 2, "ten mails, then two"
+    work(rq_runtime)
+    assert subjects(rq_runtime) == [f"Kysymys {n:02d}" for n in range(12)]
 
 
 def test_a_mail_that_cannot_be_parsed_is_failed_by_the_worker_and_blocks_nothing(
