@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from common import count_tickets, flush_redis, wait_for_intake, wait_for_outbox  # noqa: E402
 from imapclient import IMAPClient  # noqa: E402
+from memory import cpu_seconds  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from channels.message import Channel  # noqa: E402
@@ -194,6 +196,8 @@ def run(
             log = folder / f"worker{number}.log"
             workers.append(ManagedProcess(f"worker{number}", argv, env, log).start())
         wait_for_workers(redis_url, workers)
+    workers_cpu = [group_cpu_seconds(worker) for worker in workers]
+    pollers_cpu = children_cpu_seconds()
     try:
         polls = 0
         started = time.perf_counter()
@@ -217,6 +221,8 @@ def run(
         if workers and wait_for_outbox(url, timeout=600) is None:
             raise SystemExit(f"the outbox of {label} was not sent in 10 minutes:\n{tails(workers)}")
         seconds = time.perf_counter() - started
+        workers_cpu = [group_cpu_seconds(w) - b for w, b in zip(workers, workers_cpu, strict=True)]
+        pollers_cpu = children_cpu_seconds() - pollers_cpu
     finally:
         for worker in workers:
             worker.stop()
@@ -233,7 +239,21 @@ def run(
         "tickets_per_second": round(tickets / seconds, 1) if seconds else None,
         "append_seconds": round(append_seconds, 3),
         "rq_workers": len(workers),
+        # CPU per mail of the pollers and of the rq workers (the intake
+        # handed to them, and the mail they sent).
+        "poller_cpu_ms_per_mail": round(pollers_cpu / len(mails) * 1000, 2),
+        "workers_cpu_ms_per_mail": round(sum(workers_cpu) / len(mails) * 1000, 2),
     }
+
+
+def group_cpu_seconds(process: ManagedProcess) -> float:
+    return sum(cpu_seconds(pid) for pid in process.pids())
+
+
+def children_cpu_seconds() -> float:
+    """User + system CPU of this process's children that have ended."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
