@@ -13,6 +13,7 @@ edges and the CLI turn them into responses and exit codes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 
@@ -23,6 +24,18 @@ def first_line(text: str, limit: int | None = None) -> str:
     what someone wrote."""
     line = (text.strip().splitlines() or [""])[0]
     return line if limit is None else line[:limit]
+
+
+def raise_first(
+    failures: Sequence[tuple[int, Exception]], logger: logging.Logger, what: str
+) -> None:
+    """The end of a job that took several ids each on its own: every
+    failure but the first is logged (``what`` with the id), the first is
+    raised, so the job is marked failed."""
+    for item_id, failure in failures[1:]:
+        logger.error(what, item_id, exc_info=failure)
+    if failures:
+        raise failures[0][1]
 
 
 class ServiceDeskError(Exception):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from servicedesk import outbox, runtime, sms_intake
+from servicedesk.errors import raise_first
 from servicedesk.intake import pipeline
 from servicedesk.queueing import INBOUND, OUTBOUND
 
@@ -41,10 +42,7 @@ def process_intake(*record_ids: int) -> None:
             outbox_ids.extend(applied.outbox_ids)
             sms_intake.enqueue_media_fetch(rt, applied)
     outbox.dispatch(rt, outbox_ids)
-    for record_id, failure in failures[1:]:
-        logger.error("intake record %s: processing failed", record_id, exc_info=failure)
-    if failures:
-        raise failures[0][1]
+    raise_first(failures, logger, "intake record %s: processing failed")
 
 
 def fetch_sms_media(message_id: int) -> None:

@@ -24,6 +24,7 @@ from channels.errors import DeliveryError, PermanentDeliveryError, TemporaryDeli
 from channels.message import Attachment as OutboundAttachment
 from channels.message import Channel, OutboundMessage
 from servicedesk import audit, sms_consent, sms_status
+from servicedesk.errors import raise_first
 from servicedesk.models import Attachment, Message, OutboxItem, OutboxStatus
 from servicedesk.queueing import OUTBOUND
 from servicedesk.runtime import Runtime
@@ -319,7 +320,4 @@ def deliver_each(runtime: Runtime, item_ids: Sequence[int]) -> None:
                 deliver(runtime, item_id)
             except Exception as exc:
                 failures.append((item_id, exc))
-    for item_id, failure in failures[1:]:
-        logger.error("outbox %s: delivery failed", item_id, exc_info=failure)
-    if failures:
-        raise failures[0][1]
+    raise_first(failures, logger, "outbox %s: delivery failed")
