@@ -6,6 +6,8 @@ Redis is away."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from imapclient import SEEN
 from redis import Redis
@@ -16,6 +18,7 @@ from servicedesk.mail_sync import poll_once
 from servicedesk.models import IntakeRecord, IntakeStatus, Ticket
 from servicedesk.queueing import INBOUND, RqJobQueue
 from servicedesk.runtime import Runtime
+from servicedesk.storage import LocalStorage
 from tests.conftest import work
 from tests.fakes import RecordingMailSender
 from tests.integration.mail.conftest import Imap, make_mail, outcome
@@ -25,6 +28,7 @@ from tests.ports import free_port
 pytestmark = [pytest.mark.imap, pytest.mark.redis]
 
 QUEUED = "; the workers make its ticket"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def subjects(rt: Runtime) -> list[str]:
@@ -103,6 +107,35 @@ def test_the_workers_get_the_mails_ten_to_a_job(rq_runtime: Runtime, imap: Imap)
     assert rq_runtime.jobs.queue(INBOUND).count == 2, "ten mails, then two"
     work(rq_runtime)
     assert subjects(rq_runtime) == [f"Kysymys {n:02d}" for n in range(12)]
+
+
+def test_a_mail_that_fails_in_a_job_keeps_no_other_from_its_ticket(
+    rq_runtime: Runtime, imap: Imap, mail: RecordingMailSender, tmp_path: Path
+) -> None:
+    # The file store cannot be written (its folder would have to be made
+    # inside a file): the mail with an attachment fails, the one without
+    # does not, and both are in the same job.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")
+    rq_runtime.storage = LocalStorage(blocker / "files")
+    imap.append(
+        make_mail(subject="Liite mukana", attachments=[("todistus.pdf", "application/pdf", PDF)]),
+        make_mail(subject="Ilman liitettä", sender="toinen@example.org"),
+    )
+    lines = poll_once(rq_runtime).lines
+    assert len(lines) == 2 and all(line.endswith(QUEUED) for line in lines)
+    assert isinstance(rq_runtime.jobs, RqJobQueue)
+    assert rq_runtime.jobs.queue(INBOUND).count == 1
+
+    work(rq_runtime)
+    assert subjects(rq_runtime) == ["Ilman liitettä"]
+    assert len(mail.to("toinen@example.org")) == 1, "its acknowledgement went out"
+    with rq_runtime.db.session() as session:
+        failed = session.execute(
+            select(IntakeRecord).where(IntakeRecord.status == IntakeStatus.RECEIVED)
+        ).scalar_one()
+    assert failed.attempts == 1 and failed.error, "kept for the sweeper, with its error"
+    assert rq_runtime.jobs.queue(INBOUND).failed_job_registry.count == 1, "the job is failed"
 
 
 def test_a_mail_that_cannot_be_parsed_is_failed_by_the_worker_and_blocks_nothing(
