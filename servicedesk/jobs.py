@@ -9,17 +9,17 @@ import logging
 from servicedesk import outbox, runtime, sms_intake
 from servicedesk.errors import raise_first
 from servicedesk.intake import pipeline
-from servicedesk.queueing import INBOUND, OUTBOUND
+from servicedesk.queueing import INBOUND, OUTBOUND, RqJobQueue, enqueue_chunks
 
 logger = logging.getLogger(__name__)
 
 #: A sweep fills a queue up to this many waiting jobs and no further.  After
 #: Redis was away, the whole backlog goes back in at once, not a few hundred
 #: records a minute; in a burst, what still waits in the queue is not queued
-#: a second time.  Two thousand intake jobs are 15 to 60 seconds of two
+#: a second time.  Two thousand intake records are 15 to 60 seconds of two
 #: workers' work (15–60 ms each, by the machine): at most the minute
 #: between two sweeps.
-INTAKE_FILL = 2000
+INTAKE_FILL = 200  # jobs of up to pipeline.RECORDS_PER_JOB records each
 OUTBOX_FILL = 200  # jobs of up to outbox.ROWS_PER_JOB rows each
 
 
@@ -45,6 +45,13 @@ def process_intake(*record_ids: int) -> None:
     raise_first(failures, logger, "intake record %s: processing failed")
 
 
+def take_gathered(queue: str, func: str, per_job: int) -> None:
+    """The ids handed to ``func`` while this job waited (``queueing.RqJobQueue.gather``)."""
+    jobs = runtime.current().jobs
+    assert isinstance(jobs, RqJobQueue), "only rq gathers ids for a job"
+    jobs.take_gathered(queue, func, per_job)
+
+
 def fetch_sms_media(message_id: int) -> None:
     sms_intake.fetch_media(runtime.current(), message_id)
 
@@ -60,7 +67,9 @@ def sweep_outbox() -> int:
         return 0
     with rt.db.session() as session:
         due = list(outbox.due_items(session, rt.now(), limit=room))
-    outbox.dispatch(rt, due)
+    # Jobs of their own, which ``room`` counts, not the list fresh rows are
+    # gathered on: a backlog's rows are not handed over again each sweep.
+    enqueue_chunks(rt.jobs, OUTBOUND, outbox.DELIVER_JOB, due, outbox.ROWS_PER_JOB)
     if due:
         logger.info("outbox sweep enqueued %d rows", len(due))
     return len(due)
@@ -68,13 +77,12 @@ def sweep_outbox() -> int:
 
 def sweep_intake() -> int:
     rt = runtime.current()
-    room = rt.jobs.room(INBOUND, INTAKE_FILL)
+    room = rt.jobs.room(INBOUND, INTAKE_FILL) * pipeline.RECORDS_PER_JOB
     if not room:
         return 0
     with rt.db.session() as session:
         stale = list(pipeline.stale_records(session, rt.now(), limit=room))
-    for record_id in stale:
-        rt.jobs.enqueue(INBOUND, process_intake, record_id)
+    enqueue_chunks(rt.jobs, INBOUND, pipeline.PROCESS_JOB, stale, pipeline.RECORDS_PER_JOB)
     if stale:
         logger.info("intake sweep enqueued %d records", len(stale))
     return len(stale)

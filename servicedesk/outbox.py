@@ -298,11 +298,10 @@ def pending_for(session: Session, ticket_ids: Sequence[int]) -> list[int]:
 
 def dispatch(runtime: Runtime, item_ids: Sequence[int]) -> None:
     """After commit: hand the rows to the outbound queue, up to
-    ROWS_PER_JOB to a job.  If that fails (Redis down) the sweeper finds
-    them; nothing is lost."""
-    ids = list(item_ids)
-    for start in range(0, len(ids), ROWS_PER_JOB):
-        runtime.jobs.enqueue(OUTBOUND, DELIVER_JOB, *ids[start : start + ROWS_PER_JOB])
+    ROWS_PER_JOB to a call, gathered with the rows other processes commit
+    while the workers are busy (``JobQueue.gather``).  If that fails
+    (Redis down) the sweeper finds them; nothing is lost."""
+    runtime.jobs.gather(OUTBOUND, DELIVER_JOB, list(item_ids), ROWS_PER_JOB)
 
 
 def deliver_each(runtime: Runtime, item_ids: Sequence[int]) -> None:

@@ -10,6 +10,7 @@ it once.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from servicedesk.db import DATABASE_UNAVAILABLE
-from servicedesk.errors import first_line
+from servicedesk.errors import first_line, raise_first
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,13 @@ class JobQueue(Protocol):
         ``most`` waiting in all: what already waits is not queued twice."""
         ...
 
+    def gather(self, queue: str, func: str, ids: Sequence[int], per_job: int) -> bool:
+        """Hand ids just committed to ``func``, ``per_job`` to a call; with
+        rq, ids that other processes hand over before a job for them has
+        started are taken by that same job (see ``RqJobQueue.gather``).
+        True when they were queued or done."""
+        ...
+
 
 class InlineJobQueue:
     """Runs each job at once in the calling process (the embedded default,
@@ -81,6 +89,9 @@ class InlineJobQueue:
 
     def room(self, queue: str, most: int) -> int:
         return min(most, self.SWEEP_AT_ONCE)
+
+    def gather(self, queue: str, func: str, ids: Sequence[int], per_job: int) -> bool:
+        return enqueue_chunks(self, queue, func, ids, per_job)
 
     def enqueue(self, queue: str, func: JobFunc, *args: Any) -> bool:
         with self.lock:
@@ -111,6 +122,9 @@ class RecordingJobQueue:
 
     def room(self, queue: str, most: int) -> int:
         return max(0, most - sum(1 for name, _func, _args in self.jobs if name == queue))
+
+    def gather(self, queue: str, func: str, ids: Sequence[int], per_job: int) -> bool:
+        return enqueue_chunks(self, queue, func, ids, per_job)
 
     def run_all(self) -> None:
         while self.jobs:
@@ -150,6 +164,100 @@ class RqJobQueue:
         except (RedisError, OSError):
             return 0  # Redis away: the next sweep finds it all again
         return max(0, most - waiting)
+
+    def gather(self, queue: str, func: str, ids: Sequence[int], per_job: int) -> bool:
+        """The ids go on a Redis list kept for (queue, func), and the first
+        process to find no job pending for that list queues one
+        (``GATHERED_JOB``); the job takes what the list holds then, up to
+        ``GATHERED_CALLS`` calls of ``per_job`` ids.  On a quiet day that is
+        a job for each commit, as ``enqueue`` would make; at a busy moment
+        the contacts and mails committed while the workers are busy wait
+        on the list and cost a job between them, not one each (rq's own
+        handling of a job is some 3 ms of CPU, more than a routing
+        decision).  False with Redis unreachable, as ``enqueue``."""
+        from redis.exceptions import RedisError
+
+        if not ids:
+            return True
+        key = _gathered(queue, func)
+        try:
+            pipe = self.connection.pipeline(transaction=False)
+            pipe.rpush(key, *ids)
+            pipe.set(f"{key}:job", "1", nx=True, ex=GATHER_MARK_SECONDS)
+            _length, first = pipe.execute()
+        except (RedisError, OSError) as exc:
+            logger.warning("could not hand %s over on %s (%s); the sweeper will", func, queue, exc)
+            return False
+        return not first or self._queue_gathered(queue, func, per_job)
+
+    def _queue_gathered(self, queue: str, func: str, per_job: int) -> bool:
+        """Queue the job for the list, whose mark is set; the mark goes if
+        that fails, so the next ids try again."""
+        from redis.exceptions import RedisError
+
+        if self.enqueue(queue, GATHERED_JOB, queue, func, per_job):
+            return True
+        # Should that fail too, the mark runs out (GATHER_MARK_SECONDS).
+        with contextlib.suppress(RedisError, OSError):
+            self.connection.delete(f"{_gathered(queue, func)}:job")
+        return False
+
+    def take_gathered(self, queue: str, func: str, per_job: int) -> None:
+        """The gathered job's work.  The mark goes first: ids handed over
+        from then on queue a job of their own, so none is left on the list
+        with no job to take it (a producer pushes, then marks; this job
+        unmarks, then pops).  Each call on its own, like the jobs it
+        stands for: one that fails (its rows wait for the sweeper, as after
+        any failed job) does not keep the others from theirs; the first
+        failure is raised at the end."""
+        key = _gathered(queue, func)
+        self.connection.delete(f"{key}:job")
+        target = resolve(func)
+        failures: list[tuple[int, Exception]] = []
+        for _call in range(GATHERED_CALLS):
+            ids = [int(item) for item in self.connection.lpop(key, per_job) or ()]
+            if not ids:
+                break
+            try:
+                target(*ids)
+            except Exception as exc:
+                failures.append((ids[0], exc))
+        else:
+            # More than a job's share waits: a successor at the back of the
+            # queue, so a stream of contacts does not hold a worker from
+            # the jobs queued behind it.
+            if self.connection.llen(key) and self.connection.set(
+                f"{key}:job", "1", nx=True, ex=GATHER_MARK_SECONDS
+            ):
+                self._queue_gathered(queue, func, per_job)
+        raise_first(failures, logger, "gathered call from id %s failed")
+
+
+#: The job that takes what ``RqJobQueue.gather`` collected.
+GATHERED_JOB = "servicedesk.jobs.take_gathered"
+#: Calls (``per_job`` ids each) one gathered job makes at most before it
+#: leaves the rest to a successor.
+GATHERED_CALLS = 5
+#: How long a list's "job pending" mark lives: should its job be lost
+#: (Redis emptied, the job never started), the next ids after that queue
+#: another; what it would have taken waits in the database for the sweepers.
+GATHER_MARK_SECONDS = 60
+
+
+def _gathered(queue: str, func: str) -> str:
+    return f"servicedesk:gathered:{queue}:{func}"
+
+
+def enqueue_chunks(
+    jobs: JobQueue, queue: str, func: JobFunc, ids: Sequence[int], per_job: int
+) -> bool:
+    """A job for every ``per_job`` ids; whether each was queued or done."""
+    ids = list(ids)
+    done = [
+        jobs.enqueue(queue, func, *ids[start : start + per_job])
+        for start in range(0, len(ids), per_job)
+    ]
+    return all(done)
 
 
 def resolve(dotted: str) -> Callable[..., Any]:

@@ -396,17 +396,15 @@ def has_workers(runtime: Runtime) -> bool:
 
 def queue_for_workers(runtime: Runtime, record_ids: Sequence[int]) -> bool:
     """Hand stored records to the workers' inbound queue, up to
-    ``RECORDS_PER_JOB`` to a job.  False without rq, or with Redis
-    unreachable: the caller then processes them itself (a job already
-    queued for some of them finds them done).  A job lost after this (a
-    worker killed, Redis emptied) leaves its records received, and the
-    sweeper queues them again (``stale_records``)."""
-    if not has_workers(runtime):
-        return False
-    ids = list(record_ids)
-    return all(
-        runtime.jobs.enqueue(INBOUND, PROCESS_JOB, *ids[start : start + RECORDS_PER_JOB])
-        for start in range(0, len(ids), RECORDS_PER_JOB)
+    ``RECORDS_PER_JOB`` to a call, gathered with the records other
+    processes hand over while the workers are busy (``JobQueue.gather``).
+    False without rq, or with Redis unreachable: the caller then processes
+    them itself (a job already queued for some of them finds them done).
+    A job lost after this (a worker killed, Redis emptied) leaves its
+    records received, and the sweeper queues them again
+    (``stale_records``)."""
+    return has_workers(runtime) and runtime.jobs.gather(
+        INBOUND, PROCESS_JOB, list(record_ids), RECORDS_PER_JOB
     )
 
 
