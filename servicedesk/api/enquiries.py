@@ -167,8 +167,10 @@ def create_enquiry() -> Any:
     # makes the ticket.  An error answer would tell the integration to send
     # it again - a second ticket - so a failure is answered 202.
     try:
-        if is_new or pipeline.is_waiting(rt, record_id):
-            pipeline.process_or_queue(rt, record_id)  # 202 when queued: the desk is busy
+        if (is_new or pipeline.is_waiting(rt, record_id)) and not pipeline.process_or_queue(
+            rt, record_id
+        ):
+            return received(record_id)  # the desk is busy: the workers make the ticket
         session = db()
         record = session.get(IntakeRecord, record_id, populate_existing=True)
         if record is not None and record.ticket_id is not None:

@@ -366,7 +366,7 @@ def is_stored_as_sent(runtime: Runtime, record_id: int, raw: bytes) -> bool:
         return False
 
 
-def process_or_queue(runtime: Runtime, record_id: int) -> None:
+def process_or_queue(runtime: Runtime, record_id: int) -> bool:
     """Take a contact just stored by a web request (the form, the API)
     through the pipeline now, so the sender sees its ticket number; or,
     when this process already does so for ``IN_REQUEST_AT_ONCE`` others
@@ -375,17 +375,19 @@ def process_or_queue(runtime: Runtime, record_id: int) -> None:
     workers make the ticket and send the acknowledgement as soon as they
     get to it.  Without Redis (the embedded default), or with Redis
     unreachable (nothing would take the contact up before it is back),
-    the contact is processed now."""
+    the contact is processed now.  False when it was handed to the
+    workers: the caller answers so without reading the record back."""
     if has_workers(runtime):
         if _in_request.acquire(blocking=False):
             try:
                 process_record(runtime, record_id)
             finally:
                 _in_request.release()
-            return
+            return True
         if queue_for_workers(runtime, [record_id]):
-            return
+            return False
     process_record(runtime, record_id)
+    return True
 
 
 def has_workers(runtime: Runtime) -> bool:

@@ -90,7 +90,9 @@ def submit(runtime: Runtime, session: Session, message: InboundMessage, source: 
     )
     if is_new or pipeline.is_waiting(runtime, record_id):
         try:
-            pipeline.process_or_queue(runtime, record_id)
+            if not pipeline.process_or_queue(runtime, record_id):
+                # The workers make the ticket: its number follows by mail.
+                return Outcome(ticket=None, is_new=is_new)
         except Exception:
             # The raw contact is kept and the sweeper retries it; the sender
             # is told their message arrived and the number follows by mail
