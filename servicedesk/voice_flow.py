@@ -37,7 +37,6 @@ from servicedesk.intake import pipeline
 from servicedesk.intake.filters import normalise_phone
 from servicedesk.models import CallRecord, Contact, ContactIdentity, QueueMember, Ticket, User
 from servicedesk.phone_hours import describe_opening_hours
-from servicedesk.queueing import INBOUND
 from servicedesk.runtime import Runtime
 from servicedesk.settings import Settings
 
@@ -340,7 +339,7 @@ def finish_call(
         format=pipeline.INBOUND_JSON,
     )
     if is_new:
-        runtime.jobs.enqueue(INBOUND, pipeline.PROCESS_JOB, record_id)
+        pipeline.hand_over(runtime, [record_id])
     logger.info("call %s finished: %s", record.call_sid, outcome.value)
     return is_new
 

@@ -405,9 +405,15 @@ def queue_for_workers(runtime: Runtime, record_ids: Sequence[int]) -> bool:
     A job lost after this (a worker killed, Redis emptied) leaves its
     records received, and the sweeper queues them again
     (``stale_records``)."""
-    return has_workers(runtime) and runtime.jobs.gather(
-        INBOUND, PROCESS_JOB, list(record_ids), RECORDS_PER_JOB
-    )
+    return has_workers(runtime) and hand_over(runtime, record_ids)
+
+
+def hand_over(runtime: Runtime, record_ids: Sequence[int]) -> bool:
+    """Records just stored to the inbound queue's job, ``RECORDS_PER_JOB``
+    to a call: with rq, gathered with those other processes hand over
+    while the workers are busy; inline, taken through now.  False when
+    they could not be queued (the sweeper finds them)."""
+    return runtime.jobs.gather(INBOUND, PROCESS_JOB, list(record_ids), RECORDS_PER_JOB)
 
 
 def is_waiting(runtime: Runtime, record_id: int) -> bool:

@@ -18,7 +18,6 @@ from channels.errors import ParseError
 from channels.sms import parse_status_callback
 from servicedesk import sms_intake, sms_status
 from servicedesk.intake import pipeline
-from servicedesk.queueing import INBOUND
 from servicedesk.web import db, runtime
 from servicedesk.webhooks import webhooks
 from servicedesk.webhooks.signature import EMPTY_TWIML, twilio_signed, twiml
@@ -46,7 +45,7 @@ def sms_received() -> Response:
         logger.exception("incoming SMS %s could not be stored", sms_intake.message_sid(form))
         return unavailable()
     if is_new:
-        rt.jobs.enqueue(INBOUND, pipeline.PROCESS_JOB, record_id)
+        pipeline.hand_over(rt, [record_id])
     else:
         logger.info("SMS %s was already received", sms_intake.message_sid(form))
     return twiml(EMPTY_TWIML)

@@ -22,9 +22,10 @@ from servicedesk.models import (
     Message,
     Ticket,
 )
-from servicedesk.queueing import RecordingJobQueue
+from servicedesk.queueing import RecordingJobQueue, RqJobQueue
 from servicedesk.runtime import Runtime
 from servicedesk.storage import LocalStorage
+from tests.conftest import work
 from tests.fakes import RecordingMailSender
 from tests.integration.twilio_requests import CALLER, Twilio, twiml
 
@@ -377,3 +378,17 @@ def test_help_and_longer_texts_reach_an_agent(twilio, session) -> None:
     [ticket] = tickets_of(session)
     assert ticket.channel == "sms"
     assert phone_identity(session).sms_opted_out_at is None
+
+
+@pytest.mark.redis
+def test_messages_arriving_while_the_workers_are_busy_share_one_job(
+    rq_runtime: Runtime, twilio, session, sms
+) -> None:
+    senders = [f"+35840555{n:04d}" for n in range(3)]
+    for n, sender in enumerate(senders):
+        assert twilio.post(SMS_PATH, sms_form(sid=sid(n), sender=sender)).status_code == 200
+    assert isinstance(rq_runtime.jobs, RqJobQueue)
+    assert rq_runtime.jobs.queue("inbound").count == 1, "one job for the three"
+
+    work(rq_runtime)
+    assert [len(tickets_of(session, sender)) for sender in senders] == [1, 1, 1]
