@@ -9,7 +9,7 @@ import logging
 from servicedesk import outbox, runtime, sms_intake
 from servicedesk.errors import raise_first
 from servicedesk.intake import pipeline
-from servicedesk.queueing import INBOUND, OUTBOUND, RqJobQueue, enqueue_chunks
+from servicedesk.queueing import INBOUND, OUTBOUND, Gathered, RqJobQueue, enqueue_chunks
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +21,10 @@ logger = logging.getLogger(__name__)
 #: between two sweeps.
 INTAKE_FILL = 200  # jobs of up to pipeline.RECORDS_PER_JOB records each
 OUTBOX_FILL = 200  # jobs of up to outbox.ROWS_PER_JOB rows each
+#: The lists fresh work is gathered on (``outbox.dispatch``,
+#: ``pipeline.hand_over``), which a sweep counts as handed over.
+INTAKES = Gathered(pipeline.PROCESS_JOB, pipeline.RECORDS_PER_JOB)
+DELIVERIES = Gathered(outbox.DELIVER_JOB, outbox.ROWS_PER_JOB)
 
 
 def process_intake(*record_ids: int) -> None:
@@ -62,13 +66,13 @@ def deliver_outbox(*item_ids: int) -> None:
 
 def sweep_outbox() -> int:
     rt = runtime.current()
-    room = rt.jobs.room(OUTBOUND, OUTBOX_FILL) * outbox.ROWS_PER_JOB
+    room = rt.jobs.room(OUTBOUND, OUTBOX_FILL, DELIVERIES) * outbox.ROWS_PER_JOB
     if not room:
         return 0
     with rt.db.session() as session:
         due = list(outbox.due_items(session, rt.now(), limit=room))
-    # Jobs of their own, which ``room`` counts, not the list fresh rows are
-    # gathered on: a backlog's rows are not handed over again each sweep.
+    # Jobs of their own, which the next sweep's ``room`` counts; rows put
+    # on the gathered list would not be counted as jobs waiting.
     enqueue_chunks(rt.jobs, OUTBOUND, outbox.DELIVER_JOB, due, outbox.ROWS_PER_JOB)
     if due:
         logger.info("outbox sweep enqueued %d rows", len(due))
@@ -77,7 +81,7 @@ def sweep_outbox() -> int:
 
 def sweep_intake() -> int:
     rt = runtime.current()
-    room = rt.jobs.room(INBOUND, INTAKE_FILL) * pipeline.RECORDS_PER_JOB
+    room = rt.jobs.room(INBOUND, INTAKE_FILL, INTAKES) * pipeline.RECORDS_PER_JOB
     if not room:
         return 0
     with rt.db.session() as session:

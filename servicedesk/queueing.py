@@ -49,6 +49,14 @@ PERIODIC: tuple[PeriodicJob, ...] = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Gathered:
+    """The job ``JobQueue.gather`` hands ids to, and how many to a call."""
+
+    func: str
+    per_job: int
+
+
 JobFunc = str | Callable[..., Any]
 """A job: a function, or its dotted path (so lower layers can enqueue
 ``servicedesk.jobs`` functions without importing that module)."""
@@ -59,9 +67,10 @@ class JobQueue(Protocol):
         """Hand work over; True when it was queued or done."""
         ...
 
-    def room(self, queue: str, most: int) -> int:
+    def room(self, queue: str, most: int, gathered: Gathered | None = None) -> int:
         """How many jobs a sweeper should hand this queue now, at most
-        ``most`` waiting in all: what already waits is not queued twice."""
+        ``most`` waiting in all: what already waits is not queued twice,
+        the ids waiting on ``gathered``'s list (see ``gather``) included."""
         ...
 
     def gather(self, queue: str, func: str, ids: Sequence[int], per_job: int) -> bool:
@@ -87,7 +96,7 @@ class InlineJobQueue:
     def __init__(self) -> None:
         self.lock = threading.RLock()
 
-    def room(self, queue: str, most: int) -> int:
+    def room(self, queue: str, most: int, gathered: Gathered | None = None) -> int:
         return min(most, self.SWEEP_AT_ONCE)
 
     def gather(self, queue: str, func: str, ids: Sequence[int], per_job: int) -> bool:
@@ -120,7 +129,7 @@ class RecordingJobQueue:
         self.jobs.append((queue, func, args))
         return True
 
-    def room(self, queue: str, most: int) -> int:
+    def room(self, queue: str, most: int, gathered: Gathered | None = None) -> int:
         return max(0, most - sum(1 for name, _func, _args in self.jobs if name == queue))
 
     def gather(self, queue: str, func: str, ids: Sequence[int], per_job: int) -> bool:
@@ -156,11 +165,16 @@ class RqJobQueue:
             return False
         return True
 
-    def room(self, queue: str, most: int) -> int:
+    def room(self, queue: str, most: int, gathered: Gathered | None = None) -> int:
         from redis.exceptions import RedisError
 
         try:
             waiting = int(self.queue(queue).count)
+            if gathered is not None:
+                # A backlog waiting on the list is already handed over, in
+                # jobs of ``per_job``.
+                ids = int(self.connection.llen(_gathered(queue, gathered.func)))
+                waiting += -(-ids // gathered.per_job)
         except (RedisError, OSError):
             return 0  # Redis away: the next sweep finds it all again
         return max(0, most - waiting)
