@@ -228,30 +228,39 @@ class RqJobQueue:
         self.connection.delete(f"{key}:job")
         target = resolve(func)
         failures: list[tuple[int, Exception]] = []
+        started = time.monotonic()
+        emptied = False
         for _call in range(GATHERED_CALLS):
             ids = [int(item) for item in self.connection.lpop(key, per_job) or ()]
             if not ids:
+                emptied = True
                 break
             try:
                 target(*ids)
             except Exception as exc:
                 failures.append((ids[0], exc))
-        else:
-            # More than a job's share waits: a successor at the back of the
-            # queue, so a stream of contacts does not hold a worker from
-            # the jobs queued behind it.
-            if self.connection.llen(key) and self.connection.set(
-                f"{key}:job", "1", nx=True, ex=GATHER_MARK_SECONDS
-            ):
-                self._queue_gathered(queue, func, per_job)
+            if time.monotonic() - started > GATHERED_SECONDS:
+                break  # a slow provider: no longer a job than one call made
+        # More than a job's share waits: a successor at the back of the
+        # queue, so a stream of contacts does not hold a worker from the
+        # jobs queued behind it.
+        if (
+            not emptied
+            and self.connection.llen(key)
+            and self.connection.set(f"{key}:job", "1", nx=True, ex=GATHER_MARK_SECONDS)
+        ):
+            self._queue_gathered(queue, func, per_job)
         raise_first(failures, logger, "gathered call from id %s failed")
 
 
 #: The job that takes what ``RqJobQueue.gather`` collected.
 GATHERED_JOB = "servicedesk.jobs.take_gathered"
 #: Calls (``per_job`` ids each) one gathered job makes at most before it
-#: leaves the rest to a successor.
+#: leaves the rest to a successor; and the seconds after which it makes
+#: no further call (ten mails to an SMTP server that stopped answering
+#: can take five minutes, as long as a job of ten rows always could).
 GATHERED_CALLS = 5
+GATHERED_SECONDS = 5.0
 #: How long a list's "job pending" mark lives: should its job be lost
 #: (Redis emptied, the job never started), the next ids after that queue
 #: another; what it would have taken waits in the database for the sweepers.

@@ -4,10 +4,12 @@ a real rq worker in this process."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from servicedesk import outbox, runtime
-from servicedesk.queueing import GATHERED_CALLS, RqJobQueue
+from servicedesk.queueing import GATHERED_CALLS, GATHERED_SECONDS, RqJobQueue
 from servicedesk.runtime import Runtime
 from tests.conftest import work
 from tests.integration.test_worker import mail_row
@@ -23,6 +25,8 @@ TAKE = f"{__name__}.take"
 
 def take(*ids: int) -> None:
     calls.append(ids)
+    if 700 in ids:
+        time.sleep(GATHERED_SECONDS + 0.1)  # a provider that is slow to answer
     if more:
         runtime.current().jobs.gather("inbound", TAKE, [more.pop()], 10)
     if 13 in ids:
@@ -74,6 +78,15 @@ def test_a_long_list_is_left_to_a_successor_at_the_back_of_the_queue(
     taken = [i for ids in calls for i in ids if i != 1]
     assert taken == list(range(100, 100 + share + 5))
     assert [len(ids) for ids in calls if ids != (1,)] == [10] * GATHERED_CALLS + [5]
+
+
+def test_a_slow_call_leaves_the_rest_to_a_successor(rq_runtime: Runtime) -> None:
+    jobs = rq_runtime.jobs
+    assert isinstance(jobs, RqJobQueue)
+    jobs.gather("inbound", TAKE, list(range(700, 730)), 10)
+    jobs.enqueue("inbound", TAKE, 1)  # queued behind the first job
+    work(rq_runtime)
+    assert [ids[0] for ids in calls] == [700, 1, 710, 720], "the job behind ran second"
 
 
 def test_a_call_that_fails_keeps_the_others_from_nothing(rq_runtime: Runtime) -> None:
