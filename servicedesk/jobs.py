@@ -21,10 +21,6 @@ logger = logging.getLogger(__name__)
 #: between two sweeps.
 INTAKE_FILL = 200  # jobs of up to pipeline.RECORDS_PER_JOB records each
 OUTBOX_FILL = 200  # jobs of up to outbox.ROWS_PER_JOB rows each
-#: The lists fresh work is gathered on (``outbox.dispatch``,
-#: ``pipeline.hand_over``), which a sweep counts as handed over.
-INTAKES = Gathered(pipeline.PROCESS_JOB, pipeline.RECORDS_PER_JOB)
-DELIVERIES = Gathered(outbox.DELIVER_JOB, outbox.ROWS_PER_JOB)
 
 
 def process_intake(*record_ids: int) -> None:
@@ -53,7 +49,7 @@ def take_gathered(queue: str, func: str, per_job: int) -> None:
     """The ids handed to ``func`` while this job waited (``queueing.RqJobQueue.gather``)."""
     jobs = runtime.current().jobs
     assert isinstance(jobs, RqJobQueue), "only rq gathers ids for a job"
-    jobs.take_gathered(queue, func, per_job)
+    jobs.take_gathered(queue, Gathered(func, per_job))
 
 
 def fetch_sms_media(message_id: int) -> None:
@@ -66,7 +62,7 @@ def deliver_outbox(*item_ids: int) -> None:
 
 def sweep_outbox() -> int:
     rt = runtime.current()
-    room = rt.jobs.room(OUTBOUND, OUTBOX_FILL, DELIVERIES) * outbox.ROWS_PER_JOB
+    room = rt.jobs.room(OUTBOUND, OUTBOX_FILL, outbox.DELIVERIES) * outbox.ROWS_PER_JOB
     if not room:
         return 0
     with rt.db.session() as session:
@@ -81,7 +77,7 @@ def sweep_outbox() -> int:
 
 def sweep_intake() -> int:
     rt = runtime.current()
-    room = rt.jobs.room(INBOUND, INTAKE_FILL, INTAKES) * pipeline.RECORDS_PER_JOB
+    room = rt.jobs.room(INBOUND, INTAKE_FILL, pipeline.INTAKES) * pipeline.RECORDS_PER_JOB
     if not room:
         return 0
     with rt.db.session() as session:

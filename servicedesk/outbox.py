@@ -26,7 +26,7 @@ from channels.message import Channel, OutboundMessage
 from servicedesk import audit, sms_consent, sms_status
 from servicedesk.errors import raise_first
 from servicedesk.models import Attachment, Message, OutboxItem, OutboxStatus
-from servicedesk.queueing import OUTBOUND
+from servicedesk.queueing import OUTBOUND, Gathered
 from servicedesk.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ DELIVER_JOB = "servicedesk.jobs.deliver_outbox"
 #: session a connection, a TLS handshake and a login), while a sweep or an
 #: announcement of hundreds is still spread over the workers.
 ROWS_PER_JOB = 10
+#: The job fresh rows are gathered for (``dispatch``), ROWS_PER_JOB to a call.
+DELIVERIES = Gathered(DELIVER_JOB, ROWS_PER_JOB)
 LEASE = timedelta(minutes=5)
 #: A row never tried yet was handed to the outbound queue when it was
 #: committed (``dispatch``) and usually waits there still: the sweeper
@@ -301,7 +303,7 @@ def dispatch(runtime: Runtime, item_ids: Sequence[int]) -> None:
     ROWS_PER_JOB to a call, gathered with the rows other processes commit
     while the workers are busy (``JobQueue.gather``).  If that fails
     (Redis down) the sweeper finds them; nothing is lost."""
-    runtime.jobs.gather(OUTBOUND, DELIVER_JOB, list(item_ids), ROWS_PER_JOB)
+    runtime.jobs.gather(OUTBOUND, DELIVERIES, list(item_ids))
 
 
 def deliver_each(runtime: Runtime, item_ids: Sequence[int]) -> None:

@@ -73,11 +73,11 @@ class JobQueue(Protocol):
         the ids waiting on ``gathered``'s list (see ``gather``) included."""
         ...
 
-    def gather(self, queue: str, func: str, ids: Sequence[int], per_job: int) -> bool:
-        """Hand ids just committed to ``func``, ``per_job`` to a call; with
-        rq, ids that other processes hand over before a job for them has
-        started are taken by that same job (see ``RqJobQueue.gather``).
-        True when they were queued or done."""
+    def gather(self, queue: str, gathered: Gathered, ids: Sequence[int]) -> bool:
+        """Hand ids just committed to ``gathered.func``, ``per_job`` to a
+        call; with rq, ids that other processes hand over before a job for
+        them has started are taken by that same job (see
+        ``RqJobQueue.gather``).  True when they were queued or done."""
         ...
 
 
@@ -99,8 +99,8 @@ class InlineJobQueue:
     def room(self, queue: str, most: int, gathered: Gathered | None = None) -> int:
         return min(most, self.SWEEP_AT_ONCE)
 
-    def gather(self, queue: str, func: str, ids: Sequence[int], per_job: int) -> bool:
-        return enqueue_chunks(self, queue, func, ids, per_job)
+    def gather(self, queue: str, gathered: Gathered, ids: Sequence[int]) -> bool:
+        return enqueue_chunks(self, queue, gathered.func, ids, gathered.per_job)
 
     def enqueue(self, queue: str, func: JobFunc, *args: Any) -> bool:
         with self.lock:
@@ -132,8 +132,8 @@ class RecordingJobQueue:
     def room(self, queue: str, most: int, gathered: Gathered | None = None) -> int:
         return max(0, most - sum(1 for name, _func, _args in self.jobs if name == queue))
 
-    def gather(self, queue: str, func: str, ids: Sequence[int], per_job: int) -> bool:
-        return enqueue_chunks(self, queue, func, ids, per_job)
+    def gather(self, queue: str, gathered: Gathered, ids: Sequence[int]) -> bool:
+        return enqueue_chunks(self, queue, gathered.func, ids, gathered.per_job)
 
     def run_all(self) -> None:
         while self.jobs:
@@ -179,11 +179,11 @@ class RqJobQueue:
             return 0  # Redis away: the next sweep finds it all again
         return max(0, most - waiting)
 
-    def gather(self, queue: str, func: str, ids: Sequence[int], per_job: int) -> bool:
+    def gather(self, queue: str, gathered: Gathered, ids: Sequence[int]) -> bool:
         """The ids go on a Redis list kept for (queue, func), and the first
         process to find no job pending for that list queues one
         (``GATHERED_JOB``); the job takes what the list holds then, up to
-        ``GATHERED_CALLS`` calls of ``per_job`` ids.  On a quiet day that is
+        ``GATHERED_CALLS`` calls of ``gathered.per_job`` ids.  On a quiet day that is
         a job for each commit, as ``enqueue`` would make; at a busy moment
         the contacts and mails committed while the workers are busy wait
         on the list and cost a job between them, not one each (rq's own
@@ -193,30 +193,32 @@ class RqJobQueue:
 
         if not ids:
             return True
-        key = _gathered(queue, func)
+        key = _gathered(queue, gathered.func)
         try:
             pipe = self.connection.pipeline(transaction=False)
             pipe.rpush(key, *ids)
             pipe.set(f"{key}:job", "1", nx=True, ex=GATHER_MARK_SECONDS)
             _length, first = pipe.execute()
         except (RedisError, OSError) as exc:
-            logger.warning("could not hand %s over on %s (%s); the sweeper will", func, queue, exc)
+            logger.warning(
+                "could not hand %s over on %s (%s); the sweeper will", gathered.func, queue, exc
+            )
             return False
-        return not first or self._queue_gathered(queue, func, per_job)
+        return not first or self._queue_gathered(queue, gathered)
 
-    def _queue_gathered(self, queue: str, func: str, per_job: int) -> bool:
+    def _queue_gathered(self, queue: str, gathered: Gathered) -> bool:
         """Queue the job for the list, whose mark is set; the mark goes if
         that fails, so the next ids try again."""
         from redis.exceptions import RedisError
 
-        if self.enqueue(queue, GATHERED_JOB, queue, func, per_job):
+        if self.enqueue(queue, GATHERED_JOB, queue, gathered.func, gathered.per_job):
             return True
         # Should that fail too, the mark runs out (GATHER_MARK_SECONDS).
         with contextlib.suppress(RedisError, OSError):
-            self.connection.delete(f"{_gathered(queue, func)}:job")
+            self.connection.delete(f"{_gathered(queue, gathered.func)}:job")
         return False
 
-    def take_gathered(self, queue: str, func: str, per_job: int) -> None:
+    def take_gathered(self, queue: str, gathered: Gathered) -> None:
         """The gathered job's work.  The mark goes first: ids handed over
         from then on queue a job of their own, so none is left on the list
         with no job to take it (a producer pushes, then marks; this job
@@ -224,14 +226,14 @@ class RqJobQueue:
         stands for: one that fails (its rows wait for the sweeper, as after
         any failed job) does not keep the others from theirs; the first
         failure is raised at the end."""
-        key = _gathered(queue, func)
+        key = _gathered(queue, gathered.func)
         self.connection.delete(f"{key}:job")
-        target = resolve(func)
+        target = resolve(gathered.func)
         failures: list[tuple[int, Exception]] = []
         started = time.monotonic()
         emptied = False
         for _call in range(GATHERED_CALLS):
-            ids = [int(item) for item in self.connection.lpop(key, per_job) or ()]
+            ids = [int(item) for item in self.connection.lpop(key, gathered.per_job) or ()]
             if not ids:
                 emptied = True
                 break
@@ -249,7 +251,7 @@ class RqJobQueue:
             and self.connection.llen(key)
             and self.connection.set(f"{key}:job", "1", nx=True, ex=GATHER_MARK_SECONDS)
         ):
-            self._queue_gathered(queue, func, per_job)
+            self._queue_gathered(queue, gathered)
         raise_first(failures, logger, "gathered call from id %s failed")
 
 

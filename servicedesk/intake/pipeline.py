@@ -43,7 +43,7 @@ from servicedesk.intake.envelope import Envelope
 from servicedesk.intake.lookups import SqlLookups
 from servicedesk.masking import IDENTITY_CODE, mask_identity_codes
 from servicedesk.models import IntakeRecord, IntakeStatus
-from servicedesk.queueing import INBOUND, RqJobQueue
+from servicedesk.queueing import INBOUND, Gathered, RqJobQueue
 from servicedesk.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,8 @@ IN_REQUEST_AT_ONCE = 2
 #: a mail's intake some 25, and the mail the records' tickets queue goes
 #: out in one delivery job, over one SMTP session, instead of one each.
 RECORDS_PER_JOB = 10
+#: The job stored records are gathered for (``hand_over``).
+INTAKES = Gathered(PROCESS_JOB, RECORDS_PER_JOB)
 _in_request = threading.BoundedSemaphore(IN_REQUEST_AT_ONCE)
 RFC822 = "rfc822"
 TWILIO_FORM = "twilio-form"
@@ -413,7 +415,7 @@ def hand_over(runtime: Runtime, record_ids: Sequence[int]) -> bool:
     to a call: with rq, gathered with those other processes hand over
     while the workers are busy; inline, taken through now.  False when
     they could not be queued (the sweeper finds them)."""
-    return runtime.jobs.gather(INBOUND, PROCESS_JOB, list(record_ids), RECORDS_PER_JOB)
+    return runtime.jobs.gather(INBOUND, INTAKES, list(record_ids))
 
 
 def is_waiting(runtime: Runtime, record_id: int) -> bool:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from servicedesk import outbox, runtime
-from servicedesk.queueing import GATHERED_CALLS, GATHERED_SECONDS, RqJobQueue
+from servicedesk.queueing import GATHERED_CALLS, GATHERED_SECONDS, Gathered, RqJobQueue
 from servicedesk.runtime import Runtime
 from tests.conftest import work
 from tests.integration.test_worker import mail_row
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.redis
 calls: list[tuple[int, ...]] = []
 #: Ids ``take`` hands over again while it runs, as another process would.
 more: list[int] = []
-TAKE = f"{__name__}.take"
+TAKE = Gathered(f"{__name__}.take", 10)
 
 
 def take(*ids: int) -> None:
@@ -28,7 +28,7 @@ def take(*ids: int) -> None:
     if 700 in ids:
         time.sleep(GATHERED_SECONDS + 0.1)  # a provider that is slow to answer
     if more:
-        runtime.current().jobs.gather("inbound", TAKE, [more.pop()], 10)
+        runtime.current().jobs.gather("inbound", TAKE, [more.pop()])
     if 13 in ids:
         raise RuntimeError("the database went away")
 
@@ -60,7 +60,7 @@ def test_ids_handed_over_while_the_job_runs_are_taken_once(rq_runtime: Runtime) 
     jobs = rq_runtime.jobs
     assert isinstance(jobs, RqJobQueue)
     more.append(2)
-    jobs.gather("inbound", TAKE, [1], 10)
+    jobs.gather("inbound", TAKE, [1])
     work(rq_runtime)
     assert sorted(i for ids in calls for i in ids) == [1, 2]
 
@@ -71,8 +71,8 @@ def test_a_long_list_is_left_to_a_successor_at_the_back_of_the_queue(
     jobs = rq_runtime.jobs
     assert isinstance(jobs, RqJobQueue)
     share = GATHERED_CALLS * 10
-    jobs.gather("inbound", TAKE, list(range(100, 100 + share + 5)), 10)
-    jobs.enqueue("inbound", TAKE, 1)  # queued behind the first job
+    jobs.gather("inbound", TAKE, list(range(100, 100 + share + 5)))
+    jobs.enqueue("inbound", TAKE.func, 1)  # queued behind the first job
     work(rq_runtime)
     assert calls[GATHERED_CALLS] == (1,), "the job behind ran before the rest of the list"
     taken = [i for ids in calls for i in ids if i != 1]
@@ -83,8 +83,8 @@ def test_a_long_list_is_left_to_a_successor_at_the_back_of_the_queue(
 def test_a_slow_call_leaves_the_rest_to_a_successor(rq_runtime: Runtime) -> None:
     jobs = rq_runtime.jobs
     assert isinstance(jobs, RqJobQueue)
-    jobs.gather("inbound", TAKE, list(range(700, 730)), 10)
-    jobs.enqueue("inbound", TAKE, 1)  # queued behind the first job
+    jobs.gather("inbound", TAKE, list(range(700, 730)))
+    jobs.enqueue("inbound", TAKE.func, 1)  # queued behind the first job
     work(rq_runtime)
     assert [ids[0] for ids in calls] == [700, 1, 710, 720], "the job behind ran second"
 
@@ -92,7 +92,7 @@ def test_a_slow_call_leaves_the_rest_to_a_successor(rq_runtime: Runtime) -> None
 def test_a_call_that_fails_keeps_the_others_from_nothing(rq_runtime: Runtime) -> None:
     jobs = rq_runtime.jobs
     assert isinstance(jobs, RqJobQueue)
-    jobs.gather("inbound", TAKE, list(range(10, 30)), 10)
+    jobs.gather("inbound", TAKE, list(range(10, 30)))
     work(rq_runtime)
     assert [ids[0] for ids in calls] == [10, 20], "the call after the failed one was made"
     assert jobs.queue("inbound").failed_job_registry.count == 1, "the job is marked failed"
@@ -100,5 +100,5 @@ def test_a_call_that_fails_keeps_the_others_from_nothing(rq_runtime: Runtime) ->
 
 def test_with_redis_away_the_caller_is_told_so() -> None:
     jobs = RqJobQueue("redis://127.0.0.1:1/0")  # nothing listens there
-    assert jobs.gather("inbound", TAKE, [1, 2], 10) is False
+    assert jobs.gather("inbound", TAKE, [1, 2]) is False
     assert calls == []

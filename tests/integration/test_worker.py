@@ -142,14 +142,14 @@ def test_a_sweep_counts_what_waits_on_the_gathered_list(rq_runtime, session) -> 
     """Records handed over at a busy moment wait on a list, not as jobs:
     a sweep counts them, so a backlog is not queued a second time."""
     queue = rq_runtime.jobs
-    queue.gather("inbound", pipeline.PROCESS_JOB, list(range(1, 26)), 10)
+    queue.gather("inbound", pipeline.INTAKES, list(range(1, 26)))
     assert queue.room("inbound", 10) == 9, "the job that will take them"
-    assert queue.room("inbound", 10, jobs.INTAKES) == 6, "and the 25 ids, ten to a job"
-    assert queue.room("outbound", 10, jobs.DELIVERIES) == 10
+    assert queue.room("inbound", 10, pipeline.INTAKES) == 6, "and the 25 ids, ten to a job"
+    assert queue.room("outbound", 10, outbox.DELIVERIES) == 10
 
     for n in range(3):  # waiting longer than a sweep leaves them
         stored(rq_runtime, f"web:stale-{n}", f"s{n}@example.org", "Milloin haku alkaa?")
     rq_runtime.clock = lambda: utc_now() + timedelta(minutes=3)
     assert jobs.sweep_intake() == 3, "a short list leaves room"
-    queue.gather("inbound", pipeline.PROCESS_JOB, list(range(1000, 3000)), 10)  # a long one
+    queue.gather("inbound", pipeline.INTAKES, list(range(1000, 3000)))  # a long one
     assert jobs.sweep_intake() == 0, "the backlog is left to the jobs taking the list"
