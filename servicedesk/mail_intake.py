@@ -12,8 +12,8 @@ processing leaves the record ``received`` for the next attempt and is
 reported, never raised, so one bad message cannot stop a batch.
 
 A poller with rq workers (Redis configured) only stores the mails and
-hands them to the workers' inbound queue, ten to a job (:func:`take_in`
-with ``hand_off``): parsing, routing and the tickets then run on as many
+hands them to the workers' inbound queue (:func:`take_in` with
+``hand_off``; ``pipeline.queue_for_workers``): parsing, routing and the tickets then run on as many
 workers, and hosts, as there are, instead of one mail after the other in
 the poller.  The stored record is what makes a mail safe to mark as seen;
 a job lost after that is queued again by the sweeper.

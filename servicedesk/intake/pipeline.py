@@ -56,10 +56,11 @@ PROCESS_JOB = "servicedesk.jobs.process_intake"
 # database, and more would only queue behind each other and behind the
 # agents' pages in the same process.
 IN_REQUEST_AT_ONCE = 2
-#: Stored records handed to the workers in one job at most (the mail
-#: poller's batches): rq spends some 4 ms of CPU on a job whatever it does,
-#: a mail's intake some 25, and the mail the records' tickets queue goes
-#: out in one delivery job, over one SMTP session, instead of one each.
+#: Stored records taken through in one call of the intake job (a gathered
+#: job makes up to ``queueing.GATHERED_CALLS`` of them): rq spends some
+#: 3-4 ms of CPU on a job whatever it does, a mail's intake some 25, and
+#: the mail the records' tickets queue is handed to the outbound queue
+#: together, to go out over one SMTP session instead of one each.
 RECORDS_PER_JOB = 10
 #: The job stored records are gathered for (``hand_over``).
 INTAKES = Gathered(PROCESS_JOB, RECORDS_PER_JOB)

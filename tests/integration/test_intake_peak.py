@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from redis import Redis
-from rq import SimpleWorker
 from sqlalchemy import Engine, func, select, text
 from werkzeug.test import TestResponse
 
@@ -24,9 +22,9 @@ from servicedesk import runtime as runtime_module
 from servicedesk import tokens
 from servicedesk.app import create_app
 from servicedesk.models import IntakeRecord, Ticket
-from servicedesk.queueing import INBOUND, QUEUE_NAMES, RqJobQueue
+from servicedesk.queueing import INBOUND, RqJobQueue
 from servicedesk.runtime import Runtime
-from tests.conftest import prepare_database, redis_test_url, require
+from tests.conftest import prepare_database, work
 from tests.fakes import RecordingMailSender
 from tests.integration.portal_client import make_portal
 from tests.integration.test_intake_concurrency import runtime_on, wait_until_blocked
@@ -38,12 +36,12 @@ ARRIVED = "Your message has arrived. We will send you its number by email or tex
 
 
 @pytest.fixture
-def busy(scratch_postgres: Engine, tmp_path: Path) -> Iterator[tuple[Runtime, Flask]]:
-    url = require("TEST_REDIS_URL", redis_test_url())
-    Redis.from_url(url).flushdb()
+def busy(
+    scratch_postgres: Engine, tmp_path: Path, redis_url: str
+) -> Iterator[tuple[Runtime, Flask]]:
     prepare_database(scratch_postgres)
     runtime = runtime_on(scratch_postgres, tmp_path, RecordingMailSender())
-    runtime.jobs = RqJobQueue(url)
+    runtime.jobs = RqJobQueue(redis_url)
     token = runtime_module.activate(runtime)  # for the rq jobs run in this thread
     app = create_app(runtime.settings, runtime)
     app.config.update(TESTING=True)
@@ -51,7 +49,6 @@ def busy(scratch_postgres: Engine, tmp_path: Path) -> Iterator[tuple[Runtime, Fl
         yield runtime, app
     finally:
         runtime_module.deactivate(token)
-        Redis.from_url(url).flushdb()
 
 
 def post_contact(app: Flask, number: int) -> TestResponse:
@@ -123,9 +120,7 @@ def test_a_sender_at_a_busy_moment_is_answered_at_once_and_the_workers_make_the_
     for number in (1, 2):
         assert "ticket-number" in answers[number].get_data(as_text=True)
 
-    SimpleWorker(
-        [runtime.jobs.queue(name) for name in QUEUE_NAMES], connection=runtime.jobs.connection
-    ).work(burst=True)
+    work(runtime)
 
     with runtime.db.session() as session:
         assert session.execute(select(func.count(Ticket.id))).scalar_one() == 4
