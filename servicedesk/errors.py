@@ -14,6 +14,7 @@ edges and the CLI turn them into responses and exit codes.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Sequence
 
 
@@ -24,6 +25,19 @@ def first_line(text: str, limit: int | None = None) -> str:
     what someone wrote."""
     line = (text.strip().splitlines() or [""])[0]
     return line if limit is None else line[:limit]
+
+
+def keep_failure(failures: list[tuple[int, Exception]], item_id: int, exc: Exception) -> None:
+    """Keep the failure of one of a job's ids for ``raise_first``, so the
+    job goes on to the next.  rq's signal that the job ran past its time
+    limit is raised again at once instead: the job ends there, and its
+    ids not yet taken wait for a successor or the sweeper rather than
+    running on with no limit.  (No rq, no limit: the embedded default
+    does not load it.)"""
+    timeouts = sys.modules.get("rq.timeouts")
+    if timeouts is not None and isinstance(exc, timeouts.BaseTimeoutException):
+        raise exc
+    failures.append((item_id, exc))
 
 
 def raise_first(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from servicedesk import outbox, runtime, sms_intake
-from servicedesk.errors import raise_first
+from servicedesk.errors import keep_failure, raise_first
 from servicedesk.intake import pipeline
 from servicedesk.queueing import INBOUND, OUTBOUND, Gathered, RqJobQueue, enqueue_chunks
 
@@ -32,16 +32,18 @@ def process_intake(*record_ids: int) -> None:
     rt = runtime.current()
     outbox_ids: list[int] = []
     failures: list[tuple[int, Exception]] = []
-    for record_id in record_ids:
-        try:
-            applied = pipeline.process_record(rt, record_id, dispatch=False)
-        except Exception as exc:
-            failures.append((record_id, exc))
-            continue
-        if applied is not None:
-            outbox_ids.extend(applied.outbox_ids)
-            sms_intake.enqueue_media_fetch(rt, applied)
-    outbox.dispatch(rt, outbox_ids)
+    try:
+        for record_id in record_ids:
+            try:
+                applied = pipeline.process_record(rt, record_id, dispatch=False)
+            except Exception as exc:
+                keep_failure(failures, record_id, exc)
+                continue
+            if applied is not None:
+                outbox_ids.extend(applied.outbox_ids)
+                sms_intake.enqueue_media_fetch(rt, applied)
+    finally:  # the tickets made before a timeout send their mail now
+        outbox.dispatch(rt, outbox_ids)
     raise_first(failures, logger, "intake record %s: processing failed")
 
 

@@ -24,7 +24,7 @@ from channels.errors import DeliveryError, PermanentDeliveryError, TemporaryDeli
 from channels.message import Attachment as OutboundAttachment
 from channels.message import Channel, OutboundMessage
 from servicedesk import audit, sms_consent, sms_status
-from servicedesk.errors import raise_first
+from servicedesk.errors import keep_failure, raise_first
 from servicedesk.models import Attachment, Message, OutboxItem, OutboxStatus
 from servicedesk.queueing import OUTBOUND, Gathered
 from servicedesk.runtime import Runtime
@@ -320,5 +320,5 @@ def deliver_each(runtime: Runtime, item_ids: Sequence[int]) -> None:
             try:
                 deliver(runtime, item_id)
             except Exception as exc:
-                failures.append((item_id, exc))
+                keep_failure(failures, item_id, exc)
     raise_first(failures, logger, "outbox %s: delivery failed")

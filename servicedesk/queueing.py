@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from servicedesk.db import DATABASE_UNAVAILABLE
-from servicedesk.errors import first_line, raise_first
+from servicedesk.errors import first_line, keep_failure, raise_first
 
 logger = logging.getLogger(__name__)
 
@@ -232,26 +232,28 @@ class RqJobQueue:
         failures: list[tuple[int, Exception]] = []
         started = time.monotonic()
         emptied = False
-        for _call in range(GATHERED_CALLS):
-            ids = [int(item) for item in self.connection.lpop(key, gathered.per_job) or ()]
-            if not ids:
-                emptied = True
-                break
-            try:
-                target(*ids)
-            except Exception as exc:
-                failures.append((ids[0], exc))
-            if time.monotonic() - started > GATHERED_SECONDS:
-                break  # a slow provider: no longer a job than one call made
-        # More than a job's share waits: a successor at the back of the
-        # queue, so a stream of contacts does not hold a worker from the
-        # jobs queued behind it.
-        if (
-            not emptied
-            and self.connection.llen(key)
-            and self.connection.set(f"{key}:job", "1", nx=True, ex=GATHER_MARK_SECONDS)
-        ):
-            self._queue_gathered(queue, gathered)
+        try:
+            for _call in range(GATHERED_CALLS):
+                ids = [int(item) for item in self.connection.lpop(key, gathered.per_job) or ()]
+                if not ids:
+                    emptied = True
+                    break
+                try:
+                    target(*ids)
+                except Exception as exc:
+                    keep_failure(failures, ids[0], exc)
+                if time.monotonic() - started > GATHERED_SECONDS:
+                    break  # a slow provider: no longer a job than one call made
+        finally:
+            # More than a job's share waits (or the job ran out of time): a
+            # successor at the back of the queue, so a stream of contacts
+            # does not hold a worker from the jobs queued behind it.
+            if (
+                not emptied
+                and self.connection.llen(key)
+                and self.connection.set(f"{key}:job", "1", nx=True, ex=GATHER_MARK_SECONDS)
+            ):
+                self._queue_gathered(queue, gathered)
         raise_first(failures, logger, "gathered call from id %s failed")
 
 

@@ -27,6 +27,8 @@ def take(*ids: int) -> None:
     calls.append(ids)
     if 700 in ids:
         time.sleep(GATHERED_SECONDS + 0.1)  # a provider that is slow to answer
+    if 900 in ids:
+        time.sleep(3)  # longer than the job may run (below)
     if more:
         runtime.current().jobs.gather("inbound", TAKE, [more.pop()])
     if 13 in ids:
@@ -87,6 +89,23 @@ def test_a_slow_call_leaves_the_rest_to_a_successor(rq_runtime: Runtime) -> None
     jobs.enqueue("inbound", TAKE.func, 1)  # queued behind the first job
     work(rq_runtime)
     assert [ids[0] for ids in calls] == [700, 1, 710, 720], "the job behind ran second"
+
+
+def test_a_job_out_of_time_stops_and_leaves_the_rest_to_a_successor(
+    rq_runtime: Runtime,
+) -> None:
+    jobs = rq_runtime.jobs
+    assert isinstance(jobs, RqJobQueue)
+    jobs.gather("inbound", TAKE, list(range(900, 930)))
+    (job,) = jobs.queue("inbound").jobs
+    job.timeout = 1  # rq's limit, as a deployment may set it
+    job.save()
+    jobs.enqueue("inbound", TAKE.func, 1)  # queued behind the first job
+    work(rq_runtime)
+    assert [ids[0] for ids in calls] == [900, 1, 910, 920], "no call after the time ran out"
+    (failed,) = jobs.queue("inbound").failed_job_registry.get_job_ids()
+    result = jobs.queue("inbound").fetch_job(failed).latest_result()
+    assert "JobTimeoutException" in result.exc_string, "the job is marked failed for its time"
 
 
 def test_a_call_that_fails_keeps_the_others_from_nothing(rq_runtime: Runtime) -> None:
