@@ -171,9 +171,13 @@ def run(
                 monitor.watch(f"rq{number}", stack.worker(number).start())
             monitor.watch("web", stack.web())
             monitor.start()
-            # Warm up every gunicorn worker (imports, the directory cache).
+            # Warm up every gunicorn worker (imports, the directory cache,
+            # the form's templates), as django-helpdesk's are below; the
+            # form's browsers from addresses the measured ones do not use.
             warm = samples(10 * web_workers, Channel.API, seed + 1)
             run_load("warm-up", api_tasks(stack.url, token, warm), concurrency)
+            warm = samples(5 * web_workers, Channel.WEB, seed + 1)
+            run_load("warm-up", form_tasks(stack.url, warm, 50_000), concurrency)
             wait_for_outbox(url, timeout=120)
             monitor.mark()
             api = until_made(
