@@ -4,6 +4,8 @@ webhooks, a page elsewhere)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request
@@ -99,19 +101,31 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
     return render_template("error.html", status=status, message=message), status
 
 
-def _has_nul(value: Any) -> bool:
+#: What no text we keep can hold: NUL (PostgreSQL refuses it) and a lone
+#: UTF-16 surrogate, which JSON can spell ("\ud800") but UTF-8 cannot.
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _not_text(value: Any) -> str | None:
+    """The first character in a decoded JSON document that is not text."""
     if isinstance(value, str):
-        return "\x00" in value
+        found = _NOT_TEXT.search(value)
+        return found.group() if found else None
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+        items: Iterable[Any] = (x for pair in value.items() for x in pair)
+    elif isinstance(value, list):
+        items = value
+    else:
+        return None
+    return next((c for c in map(_not_text, items) if c is not None), None)
 
 
 def refuse_nul_characters() -> Any:
     """A NUL character has no business in any text we keep, and PostgreSQL
-    refuses it: answer 400 before it gets anywhere near the database."""
+    refuses it; nor has a lone surrogate in JSON, which cannot be stored
+    as UTF-8: answer 400 before either gets anywhere near the database.
+    (A form or an address cannot carry a surrogate: werkzeug decodes
+    them with replacement characters.)"""
     if "\x00" in request.path or any(
         "\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)
     ):
@@ -120,11 +134,17 @@ def refuse_nul_characters() -> Any:
         return error_response(400, "invalid", "the form contains a NUL character")
     if request.is_json:
         try:
-            has_nul = _has_nul(request.get_json(silent=True))
+            found = _not_text(request.get_json(silent=True))
         except RecursionError:  # "[[[[…" a hundred thousand deep
             return error_response(400, "invalid", "the JSON is nested too deeply")
-        if has_nul:
+        if found == "\x00":
             return error_response(400, "invalid", "the JSON contains a NUL character")
+        if found is not None:
+            return error_response(
+                400,
+                "invalid",
+                f"the JSON contains a lone surrogate (\\u{ord(found):04x}), which is not text",
+            )
     return None
 
 

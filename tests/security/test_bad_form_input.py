@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from servicedesk.models import IntakeRecord, IntakeStatus
+from servicedesk.models import IntakeRecord, IntakeStatus, Message
 from tests.integration.console_kit import fast_sign_in, token
 from tests.integration.twilio_requests import Twilio
 from tests.security.conftest import World, routes
@@ -153,7 +153,10 @@ API_FIELDS = (
     "email", "phone", "name", "body", "subject", "language", "municipality", "topic",
     "audience", "channel", "direction", "number", "summary", "duration_minutes", "attachments",
 )  # fmt: skip
-API_VALUES = (None, True, 2**70, -1, 1e308, "", "²", "\x00", [], {}, [{"name": "²"}], {"a": [[[]]]})
+API_VALUES = (
+    None, True, 2**70, -1, 1e308, "", "²", "\x00", "a\ud800b", [], {}, [{"name": "²"}],
+    {"a": [[[]]]}, [{"name": "\udfff"}],
+)  # fmt: skip
 SENSIBLE = {
     "email": "hakija@example.org",
     "body": "Milloin haku alkaa?",
@@ -174,3 +177,27 @@ def test_every_api_write_takes_any_json_value_in_any_field(api, world: World) ->
                 if response.status_code >= 500:
                     failures.append((path, name, repr(value)[:20], response.status_code))
     assert failures == []
+
+
+#: Each write's body as raw JSON text, valid but for half a UTF-16 pair,
+#: which JSON can spell ("\ud800") and no UTF-8 text can hold.
+SURROGATES = {
+    "/enquiries": '{"email": "a@example.org", "body": "Hei \\ud800 hei"}',
+    "/tickets/{number}/replies": '{"body": "Hei \\udfff"}',
+    "/tickets/{number}/calls": '{"direction": "inbound", "number": "+358401234567",'
+    ' "summary": "Soitti \\udc00"}',
+}
+
+
+@pytest.mark.parametrize("write", API_WRITES)
+def test_a_lone_surrogate_in_json_is_refused_and_nothing_is_kept(
+    api, world: World, session, write: str
+) -> None:  # type: ignore[no-untyped-def]
+    path = write.format(number=world.osao_ticket.number)
+    body = SURROGATES[write]
+    kept = (select(func.count(IntakeRecord.id)), select(func.count(Message.id)))
+    before = [session.execute(query).scalar() for query in kept]
+    response = api.post(path, data=body, content_type="application/json")
+    assert response.status_code == 400, response.get_json()
+    assert "lone surrogate" in response.get_json()["error"]["message"]
+    assert [session.execute(query).scalar() for query in kept] == before
