@@ -25,6 +25,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Protocol
 
+from channels.email.charset import clean_text
 from channels.errors import DeliveryError, ParseError, PermanentDeliveryError
 from channels.message import (
     Attachment,
@@ -76,7 +77,9 @@ def parse_webhook(form: Mapping[str, str]) -> InboundMessage:
 
     ``external_id`` is the ``MessageSid`` (``SmsMessageSid`` on old
     webhooks), which makes Twilio's retries harmless; addresses stay E.164
-    as Twilio gives them; ``Body`` is kept exactly as sent.
+    as Twilio gives them; ``Body`` is kept as sent but for what no text
+    can hold (``clean_text``: NUL and the other control characters but
+    tab and line breaks, a lone surrogate).
     """
     sid = _field(form, "MessageSid") or _field(form, "SmsMessageSid")
     if not sid:
@@ -91,7 +94,7 @@ def parse_webhook(form: Mapping[str, str]) -> InboundMessage:
         external_id=sid,
         sender_address=sender,
         recipient_address=_field(form, "To"),
-        text=form.get("Body") or "",
+        text=clean_text(form.get("Body") or ""),
         remote_media=_remote_media(form, sid),
     )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from channels.errors import ParseError
@@ -45,6 +45,7 @@ RELAXED = settings(max_examples=200, deadline=None, suppress_health_check=[Healt
 
 @RELAXED
 @given(FORMS)
+@example({"MessageSid": "SM1", "From": "+358401234567", "Body": "a\x00b\ud800"})
 def test_sms_webhook_parser(form: dict[str, str]) -> None:
     try:
         message = parse_webhook(form)
