@@ -9,7 +9,8 @@ The same for every Twilio webhook, correctly signed (a leaked token, a
 broken proxy): never a 5xx, which would have Twilio send it again and
 again, and an SMS that cannot be read is kept as failed intake.  And for
 every write of the JSON API: a value of any JSON type in any field is a
-4xx with the field named, never a 5xx."""
+4xx with the field named, never a 5xx; a lone surrogate, which JSON can
+spell and no stored text can hold, is a 400 that keeps nothing."""
 
 from __future__ import annotations
 
