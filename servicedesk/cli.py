@@ -66,9 +66,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         # token's hash, say): only the driver's first line is shown.
         logger.debug("database error", exc_info=True)
         fail(database_message(exc))
+    except UnicodeEncodeError as exc:
+        logger.debug("not UTF-8", exc_info=True)
+        fail(not_utf8_message(exc))
     except Exception as exc:  # last line of defence: one line, never a traceback
         logger.debug("unhandled", exc_info=True)
         fail(f"{type(exc).__name__}: {first_line(str(exc))}")
+
+
+def not_utf8_message(exc: UnicodeEncodeError) -> str:
+    """An argument typed in a terminal that is not UTF-8 (a Latin-1 "ä" is
+    the byte 0xe4) reaches Python as a stand-in character that no stored
+    text can hold: name the byte and the cure."""
+    char = exc.object[exc.start : exc.start + 1]
+    if "\udc80" <= char <= "\udcff":
+        return (
+            f"an argument or input is not UTF-8 text (the byte 0x{ord(char) - 0xDC00:02x}); "
+            "use a UTF-8 terminal or locale"
+        )
+    return f"{type(exc).__name__}: {first_line(str(exc))}"
 
 
 def database_message(exc: DBAPIError) -> str:

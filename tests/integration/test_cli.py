@@ -117,6 +117,19 @@ def test_broken_directory_names_file_entry_and_field(env: dict[str, str], tmp_pa
     assert "region" in result.stderr and "nowhere" in result.stderr
 
 
+def test_an_argument_that_is_not_utf8_is_named_and_nothing_is_kept(env: dict[str, str]) -> None:
+    # "Mäkinen" typed in a Latin-1 terminal: the byte 0xe4 where UTF-8 has two.
+    name = b"M\xe4kinen".decode("utf-8", "surrogateescape")
+    args = ["user", "add", "latin1@example.org", "--name", name, "--role", "agent"]
+    added = run([*args, "--password-stdin"], env, stdin="a-long-enough-password\n")
+    assert added.returncode == 1
+    assert "not UTF-8 text (the byte 0xe4)" in added.stderr
+    assert "Traceback" not in added.stderr
+    again = run([*args[:3], "--name", "Mäkinen", "--role", "agent", "--password-stdin"], env,
+                stdin="a-long-enough-password\n")  # fmt: skip
+    assert again.returncode == 0, again.stderr
+
+
 def test_user_add_and_token_create(env: dict[str, str]) -> None:
     run(["directory", "load", "config/directory"], env)
     added = run(
