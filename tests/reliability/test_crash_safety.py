@@ -37,6 +37,10 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.imap, pytest.
 
 ENQUIRIES = int(os.environ.get("RELIABILITY_ENQUIRIES", "1000"))
 SENDERS = 8
+#: Kills of each process the storm makes at least, going on after the last
+#: enquiry is sent while the workers still work through the backlog: on
+#: quick cores the enquiries arrive in some twenty seconds, few kills.
+LEAST_KILLS = 4
 
 
 def test_sigkill_anywhere_loses_nothing_and_doubles_nothing(desk: Desk) -> None:
@@ -57,9 +61,14 @@ def test_sigkill_anywhere_loses_nothing_and_doubles_nothing(desk: Desk) -> None:
             stack.wait_healthy(timeout=30)
 
     def chaos() -> None:
+        """Paced by the clock: after the last enquiry is sent it goes on
+        until every process has been killed ``LEAST_KILLS`` times."""
         rng = random.Random(2026)
         order: list[str] = []
-        while not stop.wait(rng.uniform(0.7, 2.0)):
+        while True:
+            time.sleep(rng.uniform(0.7, 2.0))
+            if stop.is_set() and min(kills[name] for name in victims) >= LEAST_KILLS:
+                break
             if not order:  # every process in turn, in a random order each round
                 order = rng.sample(sorted(victims), len(victims))
             name = order.pop()
@@ -69,11 +78,10 @@ def test_sigkill_anywhere_loses_nothing_and_doubles_nothing(desk: Desk) -> None:
                 # listened kept the desk down for most of the run (1,000
                 # enquiries in 17 minutes, some refused for two minutes).
                 serving()
-                if stop.wait(rng.uniform(0.5, 4.0)):
-                    break
+                time.sleep(rng.uniform(0.5, 4.0))
             victims[name].kill()
             kills[name] += 1
-            stop.wait(rng.uniform(0.1, 0.8))
+            time.sleep(rng.uniform(0.1, 0.8))
             victims[name].start()
 
     started = time.monotonic()
@@ -83,11 +91,12 @@ def test_sigkill_anywhere_loses_nothing_and_doubles_nothing(desk: Desk) -> None:
         with ThreadPoolExecutor(SENDERS) as pool:
             list(pool.map(lambda job: enquirers.send(*job), plan(ENQUIRIES)))
     finally:
+        sending = time.monotonic() - started
         stop.set()
-        storm.join(timeout=30)
-    sending = time.monotonic() - started
+        storm.join(timeout=180)
+    assert not storm.is_alive(), "the storm ended"
     settle(desk.database_url, stack.env["SERVICEDESK_REDIS_URL"], stack, imap=desk.imap)
-    settling = time.monotonic() - started - sending
+    settling = time.monotonic() - started - sending  # the storm's end included
     result = tally(desk.database_url, desk.smtp, desk.twilio)
     print(
         f"\n{ENQUIRIES} enquiries in {sending:.1f} s (settled in {settling:.1f} s), "
