@@ -71,7 +71,7 @@ def sweep_outbox() -> int:
         due = list(outbox.due_items(session, rt.now(), limit=room))
     # Jobs of their own, which the next sweep's ``room`` counts; rows put
     # on the gathered list would not be counted as jobs waiting.
-    enqueue_chunks(rt.jobs, OUTBOUND, outbox.DELIVER_JOB, due, outbox.ROWS_PER_JOB)
+    enqueue_chunks(rt.jobs, OUTBOUND, outbox.DELIVERIES, due)
     if due:
         logger.info("outbox sweep enqueued %d rows", len(due))
     return len(due)
@@ -84,7 +84,7 @@ def sweep_intake() -> int:
         return 0
     with rt.db.session() as session:
         stale = list(pipeline.stale_records(session, rt.now(), limit=room))
-    enqueue_chunks(rt.jobs, INBOUND, pipeline.PROCESS_JOB, stale, pipeline.RECORDS_PER_JOB)
+    enqueue_chunks(rt.jobs, INBOUND, pipeline.INTAKES, stale)
     if stale:
         logger.info("intake sweep enqueued %d records", len(stale))
     return len(stale)

@@ -51,7 +51,8 @@ PERIODIC: tuple[PeriodicJob, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Gathered:
-    """The job ``JobQueue.gather`` hands ids to, and how many to a call."""
+    """A job that takes ids, and how many to a call: what ``JobQueue.gather``
+    hands ids to, and the plain jobs of ``enqueue_chunks`` (the sweepers)."""
 
     func: str
     per_job: int
@@ -100,7 +101,7 @@ class InlineJobQueue:
         return min(most, self.SWEEP_AT_ONCE)
 
     def gather(self, queue: str, gathered: Gathered, ids: Sequence[int]) -> bool:
-        return enqueue_chunks(self, queue, gathered.func, ids, gathered.per_job)
+        return enqueue_chunks(self, queue, gathered, ids)
 
     def enqueue(self, queue: str, func: JobFunc, *args: Any) -> bool:
         with self.lock:
@@ -133,7 +134,7 @@ class RecordingJobQueue:
         return max(0, most - sum(1 for name, _func, _args in self.jobs if name == queue))
 
     def gather(self, queue: str, gathered: Gathered, ids: Sequence[int]) -> bool:
-        return enqueue_chunks(self, queue, gathered.func, ids, gathered.per_job)
+        return enqueue_chunks(self, queue, gathered, ids)
 
     def run_all(self) -> None:
         while self.jobs:
@@ -275,14 +276,13 @@ def _gathered(queue: str, func: str) -> str:
     return f"servicedesk:gathered:{queue}:{func}"
 
 
-def enqueue_chunks(
-    jobs: JobQueue, queue: str, func: JobFunc, ids: Sequence[int], per_job: int
-) -> bool:
-    """A job for every ``per_job`` ids; whether each was queued or done."""
+def enqueue_chunks(jobs: JobQueue, queue: str, job: Gathered, ids: Sequence[int]) -> bool:
+    """A plain job of ``job.func`` for every ``job.per_job`` ids, nothing
+    gathered; whether each was queued or done."""
     ids = list(ids)
     done = [
-        jobs.enqueue(queue, func, *ids[start : start + per_job])
-        for start in range(0, len(ids), per_job)
+        jobs.enqueue(queue, job.func, *ids[start : start + job.per_job])
+        for start in range(0, len(ids), job.per_job)
     ]
     return all(done)
 
